@@ -1,0 +1,475 @@
+"""Pointwise ops: arithmetic, comparisons, logical and bitwise ops, unary math, clamp, where, lerp.
+
+Each op is a pure JAX function over arrays already promoted by PyTorch's rules (``dtype`` static
+argument), registered once for ``torch.f``, ``Tensor.f`` and ``Tensor.f_``.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype as dt
+from .._tensor import Tensor
+from ._dispatch import apply
+from ._registry import register, register_method
+from ._util import float_dtype, np_dtype, operand, result_dtype, write_out
+
+
+def _binary_op(name: str, jfn, *, kind: str = "promote", aliases: tuple = (), inplace: bool = True,
+               saves=True, int_to_float: bool = False, doc: str = ""):
+    """Register a binary pointwise op. ``kind``: 'promote' (result in the promoted dtype), 'bool'
+    (comparison: computed in the promoted dtype, bool result)."""
+    def impl(a, b, *, dtype):
+        return jfn(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
+    impl.__name__ = impl.__qualname__ = name
+
+    def op(input, other, *, out=None):
+        compute = result_dtype(input, other)
+        if int_to_float:
+            compute = float_dtype(compute)
+        result = apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(compute)),), saves=saves)
+        return write_out(result, out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc or f"Elementwise ``{name}`` of ``input`` and ``other`` (broadcast; PyTorch's promotion)."
+    return register(op, name=name, aliases=aliases, inplace=inplace)
+
+
+def _unary_op(name: str, jfn, *, to_float: bool = False, aliases: tuple = (), saves=True, doc: str = "",
+              bool_ok: bool = True):
+    """Register a unary pointwise op; ``to_float`` computes integer inputs in the default float dtype."""
+    def impl(a, *, dtype):
+        return jfn(a.astype(dtype))
+    impl.__name__ = impl.__qualname__ = name
+
+    def op(input, *, out=None):
+        d = input.dtype
+        if to_float:
+            d = float_dtype(d)
+        elif not bool_ok and d is dt.bool:
+            raise RuntimeError(f"{name}(): bool tensors are not supported")
+        return write_out(apply(impl, input, static=(("dtype", np_dtype(d)),), saves=saves), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc or f"Elementwise ``{name}`` of ``input``."
+    return register(op, name=name, aliases=aliases, inplace=True)
+
+
+# ------------------------------------------------------------------ arithmetic
+def _add_impl(a, b, alpha, *, dtype):
+    b = jnp.asarray(b).astype(dtype)
+    if alpha is not None:
+        b = b * jnp.asarray(alpha).astype(dtype)
+    return jnp.asarray(a).astype(dtype) + b
+
+
+def _check_alpha(alpha, dtype: dt.dtype):
+    if isinstance(alpha, float) and not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
+@register(inplace=True)
+def add(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input + alpha * other``, broadcast, with PyTorch's type promotion."""
+    d = result_dtype(input, other)
+    _check_alpha(alpha, d)
+    result = apply(_add_impl, operand(input), operand(other), None if alpha == 1 else alpha,
+                   static=(("dtype", np_dtype(d)),), saves=False, name="AddBackward0")
+    return write_out(result, out)
+
+
+def _sub_pair(a, b, alpha, *, dtype):
+    b = jnp.asarray(b).astype(dtype)
+    if alpha is not None:
+        b = b * jnp.asarray(alpha).astype(dtype)
+    return jnp.asarray(a).astype(dtype) - b
+
+
+@register(inplace=True, aliases=("subtract",))
+def sub(input, other, *, alpha=1, out=None) -> Tensor:
+    """``input - alpha * other``, broadcast, with PyTorch's type promotion."""
+    d = result_dtype(input, other)
+    if d is dt.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    _check_alpha(alpha, d)
+    result = apply(_sub_pair, operand(input), operand(other), None if alpha == 1 else alpha,
+                   static=(("dtype", np_dtype(d)),), saves=False, name="SubBackward0")
+    return write_out(result, out)
+
+
+@register(method=False)
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """``other - alpha * input``."""
+    return sub(other, input, alpha=alpha)
+
+
+mul = _binary_op("mul", jnp.multiply, aliases=("multiply",))
+
+
+def _div_impl(a, b, *, dtype, mode):
+    a, b = jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype)
+    if mode is None:
+        return a / b
+    if mode == "trunc":
+        return jnp.trunc(a / b).astype(dtype) if jnp.issubdtype(dtype, jnp.inexact) else \
+            (jnp.sign(a) * jnp.sign(b) * (jnp.abs(a) // jnp.abs(b))).astype(dtype)
+    return jnp.floor_divide(a, b)
+
+
+@register(inplace=True, aliases=("divide",))
+def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
+    """``input / other``; ``rounding_mode`` None (true division), 'trunc' or 'floor'."""
+    if rounding_mode not in (None, "trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+    d = result_dtype(input, other)
+    if rounding_mode is None:
+        d = float_dtype(d)
+    result = apply(_div_impl, operand(input), operand(other), static=(("dtype", np_dtype(d)), ("mode", rounding_mode)),
+                   name="DivBackward0")
+    return write_out(result, out)
+
+
+@register(inplace=True)
+def true_divide(input, other, *, out=None) -> Tensor:
+    """Alias of ``div`` with true division."""
+    return div(input, other, out=out)
+
+
+floor_divide = _binary_op("floor_divide", jnp.floor_divide)
+remainder = _binary_op("remainder", jnp.remainder)
+fmod = _binary_op("fmod", jnp.fmod)
+atan2 = _binary_op("atan2", jnp.arctan2, int_to_float=True, aliases=("arctan2",))
+hypot = _binary_op("hypot", jnp.hypot)
+maximum = _binary_op("maximum", jnp.maximum, inplace=False)
+minimum = _binary_op("minimum", jnp.minimum, inplace=False)
+fmax = _binary_op("fmax", jnp.fmax, inplace=False)
+fmin = _binary_op("fmin", jnp.fmin, inplace=False)
+logaddexp = _binary_op("logaddexp", jnp.logaddexp, inplace=False)
+logaddexp2 = _binary_op("logaddexp2", jnp.logaddexp2, inplace=False)
+copysign = _binary_op("copysign", jnp.copysign, int_to_float=True)
+nextafter = _binary_op("nextafter", jnp.nextafter)
+xlogy = _binary_op("xlogy", jax.scipy.special.xlogy, int_to_float=True)
+
+
+@register(inplace=True)
+def pow(input, exponent, *, out=None) -> Tensor:
+    """``input ** exponent`` elementwise."""
+    d = result_dtype(input, exponent)
+    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent < 0 and \
+            isinstance(input, Tensor) and not (d.is_floating_point or d.is_complex):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    result = apply(_pow_impl, operand(input), operand(exponent), static=(("dtype", np_dtype(d)),),
+                   name="PowBackward0" if not isinstance(exponent, Tensor) else "PowBackward1")
+    return write_out(result, out)
+
+
+def _pow_impl(a, b, *, dtype):
+    return jnp.power(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
+
+
+@register(method=False)
+def float_power(input, exponent, *, out=None) -> Tensor:
+    """``input ** exponent`` computed in double precision."""
+    d = dt.complex128 if any(isinstance(x, Tensor) and x.dtype.is_complex for x in (input, exponent)) else dt.float64
+    return write_out(apply(_pow_impl, operand(input), operand(exponent), static=(("dtype", np_dtype(d)),)), out)
+
+
+# ------------------------------------------------------------------ comparison (bool results)
+def _comparison(name: str, jfn, aliases=()):
+    def impl(a, b, *, dtype):
+        return jfn(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
+    impl.__name__ = name
+
+    def op(input, other, *, out=None):
+        d = result_dtype(input, other)
+        return write_out(apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(d)),)), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}`` comparison; a bool tensor."
+    return register(op, name=name, aliases=aliases, inplace=True)
+
+
+eq = _comparison("eq", jnp.equal)
+ne = _comparison("ne", jnp.not_equal, aliases=("not_equal",))
+lt = _comparison("lt", jnp.less, aliases=("less",))
+le = _comparison("le", jnp.less_equal, aliases=("less_equal",))
+gt = _comparison("gt", jnp.greater, aliases=("greater",))
+ge = _comparison("ge", jnp.greater_equal, aliases=("greater_equal",))
+
+
+def _logical(name: str, jfn):
+    def impl(a, b):
+        return jfn(jnp.asarray(a).astype(bool), jnp.asarray(b).astype(bool))
+    impl.__name__ = name
+
+    def op(input, other, *, out=None):
+        return write_out(apply(impl, operand(input), operand(other)), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}`` treating nonzero as True; a bool tensor."
+    return register(op, name=name, inplace=True)
+
+
+logical_and = _logical("logical_and", jnp.logical_and)
+logical_or = _logical("logical_or", jnp.logical_or)
+logical_xor = _logical("logical_xor", jnp.logical_xor)
+
+
+def _logical_not_impl(a):
+    return jnp.logical_not(a)
+
+
+@register(inplace=True)
+def logical_not(input, *, out=None) -> Tensor:
+    """Elementwise NOT treating nonzero as True; a bool tensor."""
+    return write_out(apply(_logical_not_impl, input), out)
+
+
+def _bitwise(name: str, jfn):
+    def impl(a, b, *, dtype):
+        return jfn(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
+    impl.__name__ = name
+
+    def op(input, other, *, out=None):
+        d = result_dtype(input, other)
+        if d.is_floating_point or d.is_complex:
+            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_type_name(d)}'")
+        return write_out(apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(d)),)), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}`` of integer or bool tensors."
+    return register(op, name=name, inplace=True)
+
+
+def _type_name(d):
+    from .._tensor import scalar_type_name
+    return scalar_type_name(d)
+
+
+bitwise_and = _bitwise("bitwise_and", jnp.bitwise_and)
+bitwise_or = _bitwise("bitwise_or", jnp.bitwise_or)
+bitwise_xor = _bitwise("bitwise_xor", jnp.bitwise_xor)
+bitwise_left_shift = _bitwise("bitwise_left_shift", jnp.left_shift)
+bitwise_right_shift = _bitwise("bitwise_right_shift", jnp.right_shift)
+
+
+def _bitwise_not_impl(a):
+    return jnp.invert(a)
+
+
+@register(inplace=True)
+def bitwise_not(input, *, out=None) -> Tensor:
+    """Elementwise NOT of an integer or bool tensor."""
+    if input.dtype.is_floating_point or input.dtype.is_complex:
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_type_name(input.dtype)}'")
+    return write_out(apply(_bitwise_not_impl, input), out)
+
+
+# ------------------------------------------------------------------ unary
+_unary_op("abs", jnp.abs, aliases=("absolute",))
+_unary_op("neg", jnp.negative, aliases=("negative",))
+_unary_op("sign", jnp.sign)
+_unary_op("sgn", jnp.sign)
+_unary_op("floor", jnp.floor)
+_unary_op("ceil", jnp.ceil)
+_unary_op("trunc", jnp.trunc, aliases=("fix",))
+_unary_op("frac", lambda x: x - jnp.trunc(x))
+_unary_op("square", jnp.square)
+_unary_op("positive", lambda x: x)
+_unary_op("conj_physical", jnp.conj)
+for _name, _fn in {
+    "exp": jnp.exp, "exp2": jnp.exp2, "expm1": jnp.expm1, "log": jnp.log, "log2": jnp.log2, "log10": jnp.log10,
+    "log1p": jnp.log1p, "sqrt": jnp.sqrt, "rsqrt": jax.lax.rsqrt, "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan,
+    "asin": jnp.arcsin, "acos": jnp.arccos, "atan": jnp.arctan, "sinh": jnp.sinh, "cosh": jnp.cosh,
+    "tanh": jnp.tanh, "asinh": jnp.arcsinh, "acosh": jnp.arccosh, "atanh": jnp.arctanh,
+    "sigmoid": jax.nn.sigmoid, "erf": jax.scipy.special.erf, "erfc": jax.scipy.special.erfc,
+    "erfinv": jax.scipy.special.erfinv, "lgamma": jax.scipy.special.gammaln, "digamma": jax.scipy.special.digamma,
+    "reciprocal": jnp.reciprocal, "sinc": jnp.sinc, "deg2rad": jnp.deg2rad, "rad2deg": jnp.rad2deg,
+    "i0": jax.scipy.special.i0,
+}.items():
+    _unary_op(_name, _fn, to_float=True,
+              aliases={"asin": ("arcsin",), "acos": ("arccos",), "atan": ("arctan",), "asinh": ("arcsinh",),
+                       "acosh": ("arccosh",), "atanh": ("arctanh",)}.get(_name, ()))
+
+
+def _round_impl(a, *, decimals):
+    if decimals == 0:
+        return jnp.round(a)
+    scale = 10.0 ** decimals
+    return jnp.round(a * scale) / scale
+
+
+@register(inplace=True)
+def round(input, *, decimals: int = 0, out=None) -> Tensor:
+    """Round half to even, to ``decimals`` decimal places."""
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        return write_out(input.clone(), out)
+    return write_out(apply(_round_impl, input, static=(("decimals", int(decimals)),)), out)
+
+
+@register(inplace=True, aliases=("clip",))
+def clamp(input, min=None, max=None, *, out=None) -> Tensor:
+    """Clamp each element into ``[min, max]`` (either bound may be None, scalars or tensors)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    d = result_dtype(input, *(b for b in (min, max) if b is not None))
+    return write_out(apply(_clamp_via_where, input, operand(min), operand(max),
+                           static=(("dtype", np_dtype(d)),), name="ClampBackward1"), out)
+
+
+def _clamp_via_where(a, lo, hi, *, dtype):
+    """Clamp whose gradient is 1 inside ``[lo, hi]`` (bounds included) and 0 outside, as in PyTorch."""
+    a = a.astype(dtype)
+    out = a
+    if lo is not None:
+        lo = jnp.asarray(lo).astype(dtype)
+        out = jnp.where(out < lo, lo, out)
+    if hi is not None:
+        hi = jnp.asarray(hi).astype(dtype)
+        out = jnp.where(out > hi, hi, out)
+    if lo is not None and hi is not None:
+        out = jnp.where(lo > hi, hi, out)
+    return jnp.where(jnp.isnan(a), a, out) if jnp.issubdtype(dtype, jnp.inexact) else out
+
+
+@register(inplace=True)
+def clamp_min(input, min) -> Tensor:
+    """``clamp(input, min=min)``."""
+    return clamp(input, min=min)
+
+
+@register(inplace=True)
+def clamp_max(input, max) -> Tensor:
+    """``clamp(input, max=max)``."""
+    return clamp(input, max=max)
+
+
+def _where_impl(c, a, b, *, dtype):
+    return jnp.where(c, jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
+
+
+@register(method=False)
+def where(condition, input=None, other=None, *, out=None):
+    """``input`` where ``condition`` holds, else ``other``; with only a condition, ``nonzero(as_tuple=True)``."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    d = result_dtype(input, other)
+    return write_out(apply(_where_impl, condition, operand(input), operand(other),
+                           static=(("dtype", np_dtype(d)),), saves=(0,)), out)
+
+
+@register_method(name="where")
+def _tensor_where(self, condition, other) -> Tensor:
+    """``self`` where ``condition`` holds, else ``other``."""
+    return where(condition, self, other)
+
+
+def _lerp_impl(a, b, w, *, dtype):
+    a, b, w = a.astype(dtype), jnp.asarray(b).astype(dtype), jnp.asarray(w).astype(dtype)
+    return jnp.where(jnp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+@register(inplace=True)
+def lerp(input, end, weight, *, out=None) -> Tensor:
+    """``input + weight * (end - input)``."""
+    d = result_dtype(input, end)
+    return write_out(apply(_lerp_impl, input, end, operand(weight), static=(("dtype", np_dtype(d)),)), out)
+
+
+def _addcmul_impl(a, t1, t2, value, *, dtype):
+    return a.astype(dtype) + jnp.asarray(value).astype(dtype) * t1.astype(dtype) * t2.astype(dtype)
+
+
+def _addcdiv_impl(a, t1, t2, value, *, dtype):
+    return a.astype(dtype) + jnp.asarray(value).astype(dtype) * (t1.astype(dtype) / t2.astype(dtype))
+
+
+@register(inplace=True)
+def addcmul(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 * tensor2``."""
+    d = result_dtype(input, tensor1, tensor2)
+    return write_out(apply(_addcmul_impl, input, tensor1, tensor2, value, static=(("dtype", np_dtype(d)),)), out)
+
+
+@register(inplace=True)
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None) -> Tensor:
+    """``input + value * tensor1 / tensor2``."""
+    d = result_dtype(input, tensor1, tensor2)
+    if not (d.is_floating_point or d.is_complex):
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+                           "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+                           "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                           "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+                           "for all dtypes.")
+    return write_out(apply(_addcdiv_impl, input, tensor1, tensor2, value, static=(("dtype", np_dtype(d)),)), out)
+
+
+def _isnan(a):
+    return jnp.isnan(a)
+
+
+def _isinf(a):
+    return jnp.isinf(a)
+
+
+def _isfinite(a):
+    return jnp.isfinite(a)
+
+
+for _name, _fn in (("isnan", _isnan), ("isinf", _isinf), ("isfinite", _isfinite),
+                   ("isposinf", jnp.isposinf), ("isneginf", jnp.isneginf), ("signbit", jnp.signbit),
+                   ("isreal", jnp.isreal)):
+    def _make(fn, name):
+        def op(input) -> Tensor:
+            return apply(fn, input)
+        op.__name__ = op.__qualname__ = name
+        op.__doc__ = f"Elementwise ``{name}``; a bool tensor."
+        register(op, name=name)
+    _make(_fn, _name)
+
+
+def _nan_to_num_impl(a, *, nan, posinf, neginf):
+    return jnp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+
+@register(inplace=True)
+def nan_to_num(input, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None, *,
+               out=None) -> Tensor:
+    """Replace NaN, +inf and -inf with ``nan``, ``posinf`` and ``neginf`` (default: the dtype's extremes)."""
+    return write_out(apply(_nan_to_num_impl, input, static=(("nan", nan), ("posinf", posinf), ("neginf", neginf))),
+                     out)
+
+
+# ------------------------------------------------------------------ Python operators
+def _swap(fn):
+    def reflected(self, other):
+        return fn(other, self)
+    return reflected
+
+
+def _install_operators():
+    ops = {"add": add, "sub": sub, "mul": mul, "truediv": div, "floordiv": floor_divide, "mod": remainder,
+           "pow": pow, "and": bitwise_and, "or": bitwise_or, "xor": bitwise_xor, "lshift": bitwise_left_shift,
+           "rshift": bitwise_right_shift}
+    for name, fn in ops.items():
+        setattr(Tensor, f"__{name}__", lambda self, other, _fn=fn: _fn(self, other) if _operand_ok(other) else NotImplemented)
+        setattr(Tensor, f"__r{name}__", lambda self, other, _fn=fn: _fn(other, self) if _operand_ok(other) else NotImplemented)
+        inplace = getattr(Tensor, ("div" if name == "truediv" else "floor_divide" if name == "floordiv"
+                                   else "remainder" if name == "mod" else
+                                   {"and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+                                    "lshift": "bitwise_left_shift", "rshift": "bitwise_right_shift"}.get(name, name))
+                          + "_")
+        setattr(Tensor, f"__i{name}__", lambda self, other, _fn=inplace: _fn(self, other))
+    for name, fn in (("eq", eq), ("ne", ne), ("lt", lt), ("le", le), ("gt", gt), ("ge", ge)):
+        setattr(Tensor, f"__{name}__", lambda self, other, _fn=fn: _fn(self, other) if _operand_ok(other) else NotImplemented)
+    Tensor.__neg__ = lambda self: Tensor.neg(self)
+    Tensor.__pos__ = lambda self: self
+    Tensor.__abs__ = lambda self: Tensor.abs(self)
+    Tensor.__invert__ = lambda self: logical_not(self) if self.dtype is dt.bool else bitwise_not(self)
+
+
+def _operand_ok(other) -> bool:
+    import numbers
+    import numpy as np
+    return isinstance(other, (Tensor, numbers.Number, np.number, np.bool_))
+
+
+_install_operators()

@@ -1,0 +1,698 @@
+"""Shape and view ops: view/reshape, permute/transpose, squeeze/unsqueeze, expand, narrow/select/unbind,
+split/chunk, cat/stack, flip/roll/repeat, and the dtype/device conversions (to, type, clone, copy_)."""
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from .. import _device as _dev
+from .. import _dtype as dt
+from .._tensor import VIEW_WRITERS, Size, Tensor
+from ._dispatch import apply
+from ._registry import register, register_method
+from ._util import dims_tuple, np_dtype, write_out, wrap_dim
+
+
+def make_view(input: Tensor, fn, static: tuple, name: str) -> Tensor:
+    """Apply the pure view function ``fn`` to ``input``: the result shares storage with ``input``."""
+    out = apply(fn, input, static=static, name=name, saves=False)
+    return input._make_view(fn, static, out._array, out.grad_fn)
+
+
+# ------------------------------------------------------------------ reshape family
+def _reshape_view(a, *, shape):
+    return a.reshape(shape)
+
+
+VIEW_WRITERS[_reshape_view] = lambda base, value, *, shape: value.reshape(base.shape)
+
+
+def _infer_shape(shape, numel: int) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (list, tuple, Size)):
+        shape = tuple(shape[0])
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = math.prod(s for s in shape if s != -1)
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"invalid shape dimension {min(shape)}")
+    return shape
+
+
+def _bitcast(a, *, dtype):
+    return jax.lax.bitcast_convert_type(a, dtype)
+
+
+@register_method
+def view(self, *shape) -> Tensor:
+    """A view of the same data with another shape (one dim may be -1), or reinterpreted as a dtype."""
+    if len(shape) == 1 and isinstance(shape[0], dt.dtype):
+        target = shape[0]
+        if target.itemsize != self.dtype.itemsize:
+            raise NotImplementedError("jtorch supports Tensor.view(dtype) only between dtypes of the same size")
+        return apply(_bitcast, self, static=(("dtype", np_dtype(target)),))
+    shape = _infer_shape(shape, self.numel())
+    return make_view(self, _reshape_view, (("shape", shape),), "ViewBackward0")
+
+
+@register
+def reshape(input, *shape) -> Tensor:
+    """The same data with another shape (one dim may be -1)."""
+    shape = _infer_shape(shape, input.numel())
+    return make_view(input, _reshape_view, (("shape", shape),), "ViewBackward0")
+
+
+@register_method
+def view_as(self, other) -> Tensor:
+    return self.view(other.shape)
+
+
+@register_method
+def reshape_as(self, other) -> Tensor:
+    return reshape(self, other.shape)
+
+
+@register
+def flatten(input, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one."""
+    shape = input.shape
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    s, e = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    new = tuple(shape[:s]) + (math.prod(shape[s:e + 1]),) + tuple(shape[e + 1:])
+    return reshape(input, new)
+
+
+@register
+def unflatten(input, dim: int, sizes) -> Tensor:
+    """Split dim ``dim`` into ``sizes`` (one may be -1)."""
+    d = wrap_dim(dim, input.ndim)
+    sizes = _infer_shape(tuple(sizes), input.shape[d])
+    return reshape(input, tuple(input.shape[:d]) + sizes + tuple(input.shape[d + 1:]))
+
+
+def _squeeze_view(a, *, dims):
+    return jnp.squeeze(a, dims)
+
+
+def _expand_dims_view(a, *, dim):
+    return jnp.expand_dims(a, dim)
+
+
+VIEW_WRITERS[_squeeze_view] = lambda base, value, *, dims: value.reshape(base.shape)
+VIEW_WRITERS[_expand_dims_view] = lambda base, value, *, dim: value.reshape(base.shape)
+
+
+@register(inplace=True)
+def squeeze(input, dim=None) -> Tensor:
+    """Remove dims of size 1 (all of them, or those in ``dim``)."""
+    if dim is None:
+        dims = tuple(i for i, s in enumerate(input.shape) if s == 1)
+    else:
+        wanted = dims_tuple(dim, input.ndim) or ()
+        dims = tuple(i for i in wanted if input.ndim and input.shape[i] == 1)
+    return make_view(input, _squeeze_view, (("dims", dims),), "SqueezeBackward0")
+
+
+@register(inplace=True)
+def unsqueeze(input, dim: int) -> Tensor:
+    """Insert a dim of size 1 at ``dim``."""
+    d = wrap_dim(dim, input.ndim + 1)
+    return make_view(input, _expand_dims_view, (("dim", d),), "UnsqueezeBackward0")
+
+
+# ------------------------------------------------------------------ permutations
+def _permute_view(a, *, perm):
+    return jnp.transpose(a, perm)
+
+
+def _inverse_perm(perm) -> tuple:
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return tuple(inv)
+
+
+VIEW_WRITERS[_permute_view] = lambda base, value, *, perm: jnp.transpose(value, _inverse_perm(perm))
+
+
+@register
+def permute(input, *dims) -> Tensor:
+    """Reorder the dims of ``input``."""
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = tuple(dims[0])
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is not "
+                           f"equal to len(dims) = {len(dims)}")
+    perm = tuple(wrap_dim(int(d), input.ndim) for d in dims)
+    if len(set(perm)) != len(perm):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return make_view(input, _permute_view, (("perm", perm),), "PermuteBackward0")
+
+
+@register(inplace=True, aliases=("swapaxes", "swapdims"))
+def transpose(input, dim0: int, dim1: int) -> Tensor:
+    """Swap dims ``dim0`` and ``dim1``."""
+    n = input.ndim
+    if n == 0:
+        return make_view(input, _permute_view, (("perm", ()),), "TransposeBackward0")
+    d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
+    perm = list(range(n))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return make_view(input, _permute_view, (("perm", tuple(perm)),), "TransposeBackward0")
+
+
+@register(inplace=True)
+def t(input) -> Tensor:
+    """Transpose a tensor of at most 2 dims."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    if input.ndim < 2:
+        return make_view(input, _permute_view, (("perm", tuple(range(input.ndim))),), "TBackward0")
+    return transpose(input, 0, 1)
+
+
+@register(aliases=("moveaxis",))
+def movedim(input, source, destination) -> Tensor:
+    """Move dims ``source`` to positions ``destination``."""
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    n = input.ndim
+    src = tuple(wrap_dim(s, n) for s in src)
+    dst = tuple(wrap_dim(d, n) for d in dst)
+    order = [i for i in range(n) if i not in src]
+    perm = [None] * n
+    for s, d in zip(src, dst):
+        perm[d] = s
+    rest = iter(order)
+    perm = tuple(p if p is not None else next(rest) for p in perm)
+    return make_view(input, _permute_view, (("perm", perm),), "PermuteBackward0")
+
+
+def _matrix_transpose(self) -> Tensor:
+    if self.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return transpose(self, -2, -1)
+
+
+Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))))
+Tensor.mT = property(_matrix_transpose)
+Tensor.H = property(lambda self: Tensor.conj(self.T) if self.is_complex() else self.T)
+Tensor.mH = property(lambda self: Tensor.conj(self.mT) if self.is_complex() else self.mT)
+
+
+# ------------------------------------------------------------------ expand / repeat
+def _broadcast_view(a, *, shape):
+    return jnp.broadcast_to(a, shape)
+
+
+@register_method
+def expand(self, *sizes) -> Tensor:
+    """A view with singleton dims broadcast to ``sizes`` (-1 keeps a dim)."""
+    if len(sizes) == 1 and isinstance(sizes[0], (list, tuple, Size)):
+        sizes = tuple(sizes[0])
+    if len(sizes) < self.ndim:
+        raise RuntimeError(f"expand(torch.{self.dtype.name.capitalize()}Tensor{{{list(self.shape)}}}, size={list(sizes)}): "
+                           "the number of sizes provided ({}) must be greater or equal to the number of dimensions "
+                           "in the tensor ({})".format(len(sizes), self.ndim))
+    lead = len(sizes) - self.ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        s = int(s)
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
+            shape.append(s)
+            continue
+        cur = self.shape[i - lead]
+        if s == -1:
+            s = cur
+        if cur != 1 and s != cur:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(self.shape)}")
+        shape.append(s)
+    return make_view(self, _broadcast_view, (("shape", tuple(shape)),), "ExpandBackward0")
+
+
+@register_method
+def expand_as(self, other) -> Tensor:
+    return self.expand(other.shape)
+
+
+@register(method=False)
+def broadcast_to(input, size) -> Tensor:
+    """``input.expand(size)``."""
+    return input.expand(tuple(size))
+
+
+@register(method=False)
+def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of ``shapes`` broadcast to."""
+    try:
+        return Size(jnp.broadcast_shapes(*(tuple(s) if not isinstance(s, int) else (s,) for s in shapes)))
+    except ValueError:
+        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape") from None
+
+
+@register(method=False)
+def broadcast_tensors(*tensors) -> tuple:
+    """The tensors expanded to their common broadcast shape."""
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t.expand(shape) for t in tensors)
+
+
+def _tile(a, *, reps):
+    return jnp.tile(a, reps)
+
+
+@register_method
+def repeat(self, *sizes) -> Tensor:
+    """Tile the tensor ``sizes[i]`` times along each dim (new leading dims allowed)."""
+    if len(sizes) == 1 and isinstance(sizes[0], (list, tuple, Size)):
+        sizes = tuple(sizes[0])
+    if len(sizes) < self.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                           "tensor")
+    return apply(_tile, self, static=(("reps", tuple(int(s) for s in sizes)),), saves=False)
+
+
+@register
+def tile(input, dims) -> Tensor:
+    """Like ``repeat``, padding ``dims`` with leading ones when shorter than ``input.ndim``."""
+    dims = tuple(dims)
+    dims = (1,) * (input.ndim - len(dims)) + dims
+    return input.repeat(dims)
+
+
+# ------------------------------------------------------------------ slicing views
+def _slice_view(a, *, dim, start, length):
+    return jax.lax.slice_in_dim(a, start, start + length, axis=dim)
+
+
+VIEW_WRITERS[_slice_view] = lambda base, value, *, dim, start, length: jax.lax.dynamic_update_slice_in_dim(
+    base, value, start, axis=dim)
+
+
+@register
+def narrow(input, dim: int, start, length: int) -> Tensor:
+    """The view of ``length`` elements of dim ``dim`` from ``start``."""
+    d = wrap_dim(dim, input.ndim)
+    size = input.shape[d]
+    start = int(start)
+    if start < 0:
+        start += size
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return make_view(input, _slice_view, (("dim", d), ("start", start), ("length", int(length))),
+                     "SliceBackward0")
+
+
+def _select_view(a, *, dim, index):
+    return jax.lax.index_in_dim(a, index, axis=dim, keepdims=False)
+
+
+VIEW_WRITERS[_select_view] = lambda base, value, *, dim, index: jax.lax.dynamic_update_index_in_dim(
+    base, value, index, axis=dim)
+
+
+@register
+def select(input, dim: int, index: int) -> Tensor:
+    """The view at ``index`` of dim ``dim`` (that dim removed)."""
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, input.ndim)
+    size = input.shape[d]
+    index = int(index)
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+                         f"dimension {d}")
+    return make_view(input, _select_view, (("dim", d), ("index", index % size)), "SelectBackward0")
+
+
+@register
+def unbind(input, dim: int = 0) -> tuple:
+    """The slices of ``input`` along ``dim``, as a tuple of views."""
+    d = wrap_dim(dim, input.ndim)
+    return tuple(select(input, d, i) for i in range(input.shape[d]))
+
+
+@register
+def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Views of consecutive chunks of size ``split_size`` (or the given sizes) along ``dim``."""
+    d = wrap_dim(dim, tensor.ndim)
+    size = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and size:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        sizes = [min(step, size - s) for s in range(0, size, step)] if step else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+                               f"at dimension {d}), but got split_sizes={sizes}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(tensor, d, start, s))
+        start += s
+    return tuple(out)
+
+
+register_method(lambda self, split_size, dim=0: split(self, split_size, dim), name="split")
+register_method(lambda self, split_sizes, dim=0: split(self, list(split_sizes), dim), name="split_with_sizes")
+
+
+@register
+def chunk(input, chunks: int, dim: int = 0) -> tuple:
+    """At most ``chunks`` views of equal size (the last may be smaller) along ``dim``."""
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    d = wrap_dim(dim, input.ndim)
+    size = input.shape[d]
+    step = max(-(-size // chunks), 1)
+    return split(input, step, d)
+
+
+@register
+def tensor_split(input, indices_or_sections, dim: int = 0) -> tuple:
+    """Split into ``n`` nearly equal parts, or at the given indices, along ``dim``."""
+    d = wrap_dim(dim, input.ndim)
+    size = input.shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        q, r = divmod(size, n)
+        bounds = [0]
+        for i in range(n):
+            bounds.append(bounds[-1] + q + (1 if i < r else 0))
+    else:
+        bounds = [0] + [min(max(int(i) if i >= 0 else int(i) + size, 0), size) for i in indices_or_sections] + [size]
+    return tuple(narrow(input, d, bounds[i], max(bounds[i + 1] - bounds[i], 0)) if bounds[i] <= size else
+                 narrow(input, d, size, 0) for i in range(len(bounds) - 1))
+
+
+# ------------------------------------------------------------------ joining
+def _concatenate(*arrays, axis, dtype):
+    return jnp.concatenate([a.astype(dtype) for a in arrays], axis=axis)
+
+
+@register(method=False, aliases=("concat", "concatenate"))
+def cat(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Join ``tensors`` along an existing dim (1-D empty tensors are skipped, as in PyTorch)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    used = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    ref = used[0]
+    if ref.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = wrap_dim(dim, ref.ndim)
+    for i, t in enumerate(used):
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for k in range(ref.ndim):
+            if k != d and t.shape[k] != ref.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
+    from ._util import result_dtype
+    dtype = result_dtype(*used) if len(used) > 1 else ref.dtype
+    return write_out(apply(_concatenate, *used, static=(("axis", d), ("dtype", np_dtype(dtype))), saves=False,
+                           name="CatBackward0"), out)
+
+
+def _stack(*arrays, axis, dtype):
+    return jnp.stack([a.astype(dtype) for a in arrays], axis=axis)
+
+
+@register(method=False)
+def stack(tensors, dim: int = 0, *, out=None) -> Tensor:
+    """Join same-shaped ``tensors`` along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 and "
+                               f"{list(t.shape)} at entry {i}")
+    d = wrap_dim(dim, len(shape) + 1)
+    from ._util import result_dtype
+    dtype = result_dtype(*tensors) if len(tensors) > 1 else tensors[0].dtype
+    return write_out(apply(_stack, *tensors, static=(("axis", d), ("dtype", np_dtype(dtype))), saves=False,
+                           name="StackBackward0"), out)
+
+
+@register(method=False)
+def hstack(tensors, *, out=None) -> Tensor:
+    tensors = [t if t.ndim else t.reshape(1) for t in tensors]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
+
+
+@register(method=False, aliases=("row_stack",))
+def vstack(tensors, *, out=None) -> Tensor:
+    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0, out=out)
+
+
+@register(method=False)
+def dstack(tensors, *, out=None) -> Tensor:
+    def at_least_3d(t):
+        return t.reshape(1, -1, 1) if t.ndim < 2 else (t.unsqueeze(-1) if t.ndim == 2 else t)
+    return cat([at_least_3d(t) for t in tensors], 2, out=out)
+
+
+@register(method=False)
+def column_stack(tensors, *, out=None) -> Tensor:
+    return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1, out=out)
+
+
+# ------------------------------------------------------------------ reordering
+def _flip(a, *, dims):
+    return jnp.flip(a, dims)
+
+
+@register
+def flip(input, dims) -> Tensor:
+    """Reverse the order of elements along ``dims``."""
+    dims = dims_tuple(dims if isinstance(dims, (list, tuple)) else (dims,), input.ndim) or ()
+    return apply(_flip, input, static=(("dims", dims),), saves=False)
+
+
+@register
+def fliplr(input) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+@register
+def flipud(input) -> Tensor:
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+def _roll(a, *, shifts, dims):
+    if dims is None:
+        return jnp.roll(a.reshape(-1), shifts).reshape(a.shape)
+    return jnp.roll(a, shifts, dims)
+
+
+@register
+def roll(input, shifts, dims=None) -> Tensor:
+    """Rotate elements by ``shifts`` along ``dims`` (over the flattened tensor when ``dims`` is None)."""
+    shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
+    if dims is not None:
+        dims = tuple(wrap_dim(d, input.ndim) for d in (dims if isinstance(dims, (list, tuple)) else (dims,)))
+        if len(dims) != len(shifts):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    else:
+        shifts = shifts[0]
+    return apply(_roll, input, static=(("shifts", shifts), ("dims", dims)), saves=False)
+
+
+def _rot90(a, *, k, dims):
+    return jnp.rot90(a, k, dims)
+
+
+@register
+def rot90(input, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times in the plane of ``dims``."""
+    dims = tuple(wrap_dim(d, input.ndim) for d in dims)
+    return apply(_rot90, input, static=(("k", int(k)), ("dims", dims)), saves=False)
+
+
+# ------------------------------------------------------------------ dtype and device conversion
+def _cast(a, *, dtype):
+    return a.astype(dtype)
+
+
+def _parse_to_args(args, kwargs):
+    device, dtype, copy = kwargs.pop("device", None), kwargs.pop("dtype", None), kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() received an invalid combination of arguments - got unexpected keyword "
+                        f"{next(iter(kwargs))!r}")
+    for a in args:
+        if isinstance(a, dt.dtype):
+            dtype = a
+        elif isinstance(a, (str, _dev.device, int)) and not isinstance(a, bool):
+            device = _dev.device(a)
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, bool):
+            copy = a if dtype is not None or device is not None else copy
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+    return device, dtype, copy
+
+
+@register_method
+def to(self, *args, **kwargs) -> Tensor:
+    """This tensor with another dtype and/or on another device (``self`` when nothing changes)."""
+    device, dtype, copy = _parse_to_args(args, kwargs)
+    result = self
+    if dtype is not None and dtype is not self.dtype:
+        result = apply(_cast, self, static=(("dtype", np_dtype(dtype)),), saves=False, name="ToCopyBackward0")
+    if device is not None:
+        device = _dev.device(device)
+        target = _dev.to_jax_device(device)
+        if device != self.device:
+            result = apply(_device_put, result, static=(("device", target),), saves=False, jit=False,
+                           name="ToCopyBackward0")
+    if copy and result is self:
+        result = self.clone()
+    return result
+
+
+def _device_put(a, *, device):
+    return jax.device_put(a, device)
+
+
+def _conversion(name: str, target: dt.dtype):
+    def convert(self, memory_format=None) -> Tensor:
+        return self.to(target)
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = f"``self.to({target})``."
+    register_method(convert)
+
+
+for _name, _target in (("float", dt.float32), ("double", dt.float64), ("half", dt.float16),
+                       ("bfloat16", dt.bfloat16), ("long", dt.int64), ("int", dt.int32), ("short", dt.int16),
+                       ("char", dt.int8), ("byte", dt.uint8), ("bool", dt.bool), ("cfloat", dt.complex64),
+                       ("cdouble", dt.complex128)):
+    _conversion(_name, _target)
+
+
+_LEGACY_TYPE_NAMES = {"torch.FloatTensor": dt.float32, "torch.DoubleTensor": dt.float64,
+                      "torch.HalfTensor": dt.float16, "torch.BFloat16Tensor": dt.bfloat16,
+                      "torch.LongTensor": dt.int64, "torch.IntTensor": dt.int32, "torch.ShortTensor": dt.int16,
+                      "torch.CharTensor": dt.int8, "torch.ByteTensor": dt.uint8, "torch.BoolTensor": dt.bool}
+
+
+@register_method
+def type(self, dtype=None, non_blocking: bool = False, **kwargs):
+    """Without arguments, the legacy type name ('torch.FloatTensor'); otherwise ``self.to(dtype)``."""
+    if dtype is None:
+        from .._tensor import scalar_type_name
+        return f"torch.{scalar_type_name(self.dtype)}Tensor"
+    if isinstance(dtype, str):
+        name = dtype.replace("torch.cuda.", "torch.")
+        if name not in _LEGACY_TYPE_NAMES:
+            raise ValueError(f"invalid type: '{dtype}'")
+        dtype = _LEGACY_TYPE_NAMES[name]
+    return self.to(dtype)
+
+
+@register_method
+def type_as(self, other) -> Tensor:
+    return self.to(other.dtype)
+
+
+@register_method
+def cpu(self, memory_format=None) -> Tensor:
+    return self.to("cpu")
+
+
+@register_method
+def cuda(self, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+    """This tensor on a CUDA device (the JAX GPU); PyTorch's error on a machine without one."""
+    if isinstance(device, (str, _dev.device)):
+        return self.to(device)
+    return self.to(_dev.device("cuda", device))
+
+
+def _identity(a):
+    return a + jnp.zeros((), a.dtype) if a.dtype != jnp.bool_ else a.copy()
+
+
+@register
+def clone(input, *, memory_format=None) -> Tensor:
+    """A copy of ``input`` that is recorded in the graph."""
+    return apply(_identity, input, saves=False, name="CloneBackward0")
+
+
+@register_method
+def contiguous(self, memory_format=None) -> Tensor:
+    """``self`` (jtorch tensors have no strides, so every tensor is contiguous)."""
+    return self
+
+
+def _copy_from(dst, src, *, dtype):
+    return jnp.broadcast_to(src.astype(dtype), dst.shape)
+
+
+@register_method
+def copy_(self, src, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (broadcast, converted) into ``self`` in place."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
+    try:
+        jnp.broadcast_shapes(tuple(src.shape), tuple(self.shape))
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({self.shape[-1] if self.ndim else 1}) must match the size of "
+                           f"tensor b ({src.shape[-1] if src.ndim else 1}) at non-singleton dimension "
+                           f"{max(self.ndim - 1, 0)}") from None
+    result = apply(_copy_from, self, src, static=(("dtype", np_dtype(self.dtype)),), saves=False, name="CopyBackwards")
+    return self._commit_inplace(result)
+
+
+def _fill(a, value, *, dtype):
+    return jnp.broadcast_to(jnp.asarray(value).astype(dtype), a.shape)
+
+
+@register_method
+def fill_(self, value) -> Tensor:
+    """Fill ``self`` with ``value`` in place."""
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
+                           "dimensions.")
+    v = value._value if isinstance(value, Tensor) else value
+    result = apply(_fill, self, value if isinstance(value, Tensor) else v, static=(("dtype", np_dtype(self.dtype)),),
+                   saves=False, name="FillBackward0")
+    return self._commit_inplace(result)
+
+
+@register_method
+def zero_(self) -> Tensor:
+    """Fill ``self`` with zeros in place."""
+    return self.fill_(0)
