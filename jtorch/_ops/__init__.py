@@ -1,3 +1,3 @@
 """Every op, defined once per family; importing this package registers them all."""
 from . import _registry
-from . import creation, pointwise, reduction, shape, indexing, blas, random  # noqa: F401  (registration)
+from . import creation, pointwise, reduction, cumulative, sort, shape, indexing, blas, random  # noqa: F401

@@ -1,0 +1,1 @@
+"""torch.optim: optimizers on optax, and lr_scheduler."""
