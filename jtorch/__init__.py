@@ -23,6 +23,9 @@ from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from . import return_types
+from . import serialization
+from .serialization import load, save
+from ._runner import install_as_torch
 from . import linalg, fft, special, nn, optim
 from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
