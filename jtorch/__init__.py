@@ -26,7 +26,7 @@ from . import return_types
 from . import serialization
 from .serialization import load, save
 from ._runner import install_as_torch
-from . import linalg, fft, special, nn, optim
+from . import linalg, fft, special, nn, optim, cuda, backends
 from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
 

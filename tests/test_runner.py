@@ -1,0 +1,58 @@
+"""python -m jtorch runs unmodified PyTorch scripts with torch resolved to jtorch."""
+import os
+import subprocess
+import sys
+import textwrap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_script(tmp_path, source: str, *args: str) -> subprocess.CompletedProcess:
+    script = tmp_path / "script.py"
+    script.write_text(textwrap.dedent(source))
+    env = {**os.environ, "PYTHONPATH": ROOT}
+    return subprocess.run([sys.executable, "-m", "jtorch", str(script), *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_script_sees_jtorch_as_torch_with_argv_and_main(tmp_path):
+    result = run_script(tmp_path, """
+        import sys
+        import torch
+        import torch.autograd
+        from torch import linalg
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).sum().backward()
+        print(type(x).__module__, sys.argv[1:], __name__, x.grad.tolist())
+    """, "--flag", "value")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == "jtorch._tensor ['--flag', 'value'] __main__ [2.0, 4.0]"
+
+
+def test_missing_torch_submodule_names_itself(tmp_path):
+    result = run_script(tmp_path, "import torch.distributions\n")
+    assert result.returncode != 0
+    assert "ImportError: jtorch does not provide 'torch.distributions'" in result.stderr
+
+
+def test_cuda_and_backends_flags_are_accepted(tmp_path):
+    result = run_script(tmp_path, """
+        import torch
+        torch.backends.cudnn.benchmark = True
+        device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+        print(torch.zeros(2, device=device).device.type == device.type)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_cuda_tensor_without_gpu_raises_like_torch():
+    import pytest
+    import torch
+
+    import jtorch
+    if jtorch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    for lib in (torch, jtorch):
+        with pytest.raises(AssertionError, match="not compiled with CUDA"):
+            lib.zeros(2).cuda()
