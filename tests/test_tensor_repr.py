@@ -177,3 +177,37 @@ def test_format_of_zero_dim_slices():
 @pytest.mark.skipif(not jtorch.cuda.is_available() if hasattr(jtorch, "cuda") else True, reason="no GPU")
 def test_cuda_device_suffix():
     assert repr(jtorch.tensor([1.0, 2.0], device="cuda")).endswith("device='cuda:0')")
+
+
+def _random_case(rng):
+    """Random shape, dtype, magnitude, special values and print options."""
+    shape = tuple(int(rng.integers(1, 9)) for _ in range(int(rng.integers(0, 5))))
+    dtype = str(rng.choice(["float32", "float64", "float16", "int64", "int32", "complex64", "bool", "uint8"]))
+    data = rng.standard_normal(shape) * 10.0 ** rng.integers(-9, 12)
+    if rng.random() < 0.3:
+        data = np.round(data)
+    if rng.random() < 0.2:
+        data.reshape(-1)[rng.integers(0, data.size)] = rng.choice([np.nan, np.inf, -np.inf, -0.0])
+    if dtype == "complex64":
+        data = data + 1j * rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 5)
+    elif dtype == "bool":
+        data = data > 0
+    elif dtype in ("int64", "int32", "uint8"):
+        data = np.abs(np.nan_to_num(data, posinf=0, neginf=0).clip(-1e6, 1e6)) % (256 if dtype == "uint8" else 1e6)
+    options = {}
+    if rng.random() < 0.5:
+        options = dict(precision=int(rng.integers(0, 8)), threshold=int(rng.integers(0, 300)),
+                       edgeitems=int(rng.integers(0, 4)), linewidth=int(rng.integers(20, 150)),
+                       sci_mode=rng.choice([None, True, False]))
+    return np.asarray(data), dtype, options
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_tensors_and_options(seed, restore_printoptions):
+    rng = np.random.default_rng(seed)
+    for _ in range(50):
+        data, dtype, options = _random_case(rng)
+        torch.set_printoptions(profile="default", **options)
+        jt_set_printoptions(profile="default", **options)
+        want, got = build(torch, data, dtype), build(jtorch, data, dtype)
+        assert repr(got) == repr(want), (dtype, data.shape, options)
