@@ -419,8 +419,9 @@ INPLACE_ON_NON_LEAF = {
     "sigmoid_": lambda y: y.sigmoid_(),
     "pow_": lambda y: y.pow_(2),
     "add_then_mul": lambda y: y.add_(1).mul_(y.detach()),
-    "mul_then_add": pytest.param(lambda y: y.mul_(2).add_(y.detach()), id="mul_then_add", marks=pytest.mark.xfail(
-        strict=True, reason="mul by a number saves its tensor input, which PyTorch does not")),
+    "mul_then_add": pytest.param(lambda y: y.mul_(2).add_(y.detach()), id="mul_then_add",
+                                 marks=pytest.mark.xfail(strict=True, reason="mul by a number saves its tensor "
+                                                                             "input, which PyTorch does not")),
 }
 
 
@@ -468,8 +469,8 @@ GRAD_FN_OPS = {
     "reshape": lambda lib, x: x.reshape(6),
     "matmul_2d": lambda lib, x: lib.matmul(x, x.t()),
     "matmul_1d": lambda lib, x: lib.matmul(x[0], x[1]),
-    "t": pytest.param(lambda lib, x: x.t(), id="t", marks=pytest.mark.xfail(strict=True, reason="t() records "
-                                                                                         "TransposeBackward0")),
+    "t": pytest.param(lambda lib, x: x.t(), id="t",
+                      marks=pytest.mark.xfail(strict=True, reason="t() records TransposeBackward0")),
     "transpose": lambda lib, x: x.transpose(0, 1),
     "select": lambda lib, x: x[0],
     "slice": lambda lib, x: x[:, 1:],
