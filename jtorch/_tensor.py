@@ -195,18 +195,23 @@ class Tensor:
                                    f"output type {scalar_type_name(self.dtype)}")
             result = result.to(self.dtype)
         view = self._view
+        old_version = self._version_counter[0]
+        new_nodes = [(result.grad_fn, self)]
         if view is not None:
             base = view.base
             if recording and view.tracks_grad and (result.requires_grad or base.requires_grad):
                 from ._ops._dispatch import apply
                 new_base = apply(write_view, base, result, static=(("chain", view.chain),), name="CopySlices")
                 base._array, base.grad_fn, base._output_nr = new_base._array, new_base.grad_fn, 0
+                new_nodes.append((new_base.grad_fn, base))
             else:
                 base._array = write_view(base._value, result._value, chain=view.chain)
             self._version_counter[0] += 1
             view.synced = self._version_counter[0]
         else:
             self._version_counter[0] += 1
+        for node, written in new_nodes:
+            _resave(node, written, old_version)
         self._array = result._array
         if recording and (result.grad_fn is not None or self.grad_fn is not None):
             self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
@@ -320,7 +325,7 @@ class Tensor:
                                    "var_no_grad = var.detach().")
             return
         if value and not (self.dtype.is_floating_point or self.dtype.is_complex):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -534,6 +539,15 @@ class Tensor:
 
     def __setstate__(self, state):  # pragma: no cover - pickles use _rebuild_tensor
         self.__dict__.update(state)
+
+
+def _resave(node, written: "Tensor", old_version: int) -> None:
+    """An in-place op's own node saved the written tensor's pre-write array (immutable), so that write does
+    not invalidate it: move its saved version on. Other aliases it saved stay checked, as in PyTorch."""
+    saved = getattr(node, "saved", None)
+    if saved:
+        node.saved = tuple((t, t._version_counter[0] if t is written and v == old_version else v)
+                           for t, v in saved)
 
 
 def _rebuild_tensor(cls, array, dtype_name, requires_grad, attrs):

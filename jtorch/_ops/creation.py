@@ -43,6 +43,8 @@ def _place(array, device):
 def _finish(array, requires_grad: bool) -> Tensor:
     t = Tensor._make(array)
     if requires_grad:
+        if not (t.dtype.is_floating_point or t.dtype.is_complex):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
