@@ -23,6 +23,7 @@ from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
 from . import return_types
+from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import serialization
 from .serialization import load, save
 from ._runner import install_as_torch
