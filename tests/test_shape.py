@@ -37,12 +37,16 @@ def _flatten(x):
     return [y for v in x for y in _flatten(v)] if isinstance(x, list) else [x]
 
 
+def _tensors(x):
+    return [y for v in x for y in _tensors(v)] if isinstance(x, (tuple, list)) else [x]
+
+
 def forward_and_grad(fn, *shapes):
     """A case: ``fn(lib, *leaves)``'s outputs and the leaves' gradients of a weighted sum of them."""
     def case(lib):
         xs = [leaf(lib, s, i) for i, s in enumerate(shapes)]
         out = fn(lib, *xs)
-        outs = list(out) if isinstance(out, (tuple, list)) else [out]
+        outs = _tensors(out)
         total = sum((o * lib.arange(o.numel(), dtype=o.dtype).reshape(o.shape)).sum() for o in outs
                     if o.requires_grad)
         grads = lib.autograd.grad(total, xs, allow_unused=True)
