@@ -201,7 +201,8 @@ class Tensor:
             base = view.base
             if recording and view.tracks_grad and (result.requires_grad or base.requires_grad):
                 from ._ops._dispatch import apply
-                new_base = apply(write_view, base, result, static=(("chain", view.chain),), name="CopySlices")
+                new_base = apply(write_view, base, result, static=(("chain", view.chain),), name="CopySlices",
+                                 saves=False)
                 base._array, base.grad_fn, base._output_nr = new_base._array, new_base.grad_fn, 0
                 new_nodes.append((new_base.grad_fn, base))
             else:

@@ -6,12 +6,13 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _device as _dev
 from .. import _dtype as dt
-from .._tensor import VIEW_WRITERS, Size, Tensor
+from .._tensor import VIEW_WRITERS, Size, Tensor, apply_view_chain, write_view
 from ._dispatch import apply
-from ._registry import register, register_method
+from ._registry import TORCH_FUNCTIONS, register, register_method
 from ._util import dims_tuple, np_dtype, write_out, wrap_dim
 
 
@@ -696,3 +697,352 @@ def fill_(self, value) -> Tensor:
 def zero_(self) -> Tensor:
     """Fill ``self`` with zeros in place."""
     return self.fill_(0)
+
+
+@register
+def fill(input, value) -> Tensor:
+    """A tensor like ``input`` filled with ``value``."""
+    return input.clone().fill_(value)
+
+
+# ------------------------------------------------------------------ more views
+@register
+def ravel(input) -> Tensor:
+    """``input`` flattened to 1-D."""
+    return reshape(input, (-1,))
+
+
+def _diagonal_view(a, *, offset, dim1, dim2):
+    return jnp.diagonal(a, offset, dim1, dim2)
+
+
+@register
+def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The view of the diagonal of dims ``dim1``/``dim2`` (offset above the main one), as the last dim."""
+    d1, d2 = wrap_dim(dim1, input.ndim), wrap_dim(dim2, input.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return make_view(input, _diagonal_view, (("offset", int(offset)), ("dim1", d1), ("dim2", d2)),
+                     "DiagonalBackward0")
+
+
+def _unfold_view(a, *, dim, size, step):
+    if a.ndim == 0:
+        return a.reshape(1)[:size]
+    count = (a.shape[dim] - size) // step + 1
+    windows = jnp.arange(count)[:, None] * step + jnp.arange(size)[None, :]
+    out = jnp.take(a, windows.reshape(-1), axis=dim)
+    out = out.reshape(a.shape[:dim] + (count, size) + a.shape[dim + 1:])
+    return jnp.moveaxis(out, dim + 1, -1)
+
+
+@register_method
+def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+    """The view of all windows of ``size`` elements, ``step`` apart, along ``dimension`` (as a new last dim)."""
+    d = wrap_dim(dimension, self.ndim)
+    length = self.shape[d] if self.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return make_view(self, _unfold_view, (("dim", d), ("size", int(size)), ("step", int(step))), "UnfoldBackward0")
+
+
+def _strided_slice(a, *, dim, start, stop, step):
+    return a[(slice(None),) * dim + (slice(start, stop, step),)]
+
+
+def _scatter_op(name: str, view_fn, doc: str, parse):
+    def op(input, src, *args, **kwargs) -> Tensor:
+        view_static = parse(input, *args, **kwargs)
+        expected = apply_view_chain(jnp.zeros(tuple(input.shape), jnp.int8), chain=((view_fn, view_static),)).shape
+        if tuple(src.shape) != tuple(expected):
+            raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                               f"{list(src.shape)}, slice size = {list(expected)}")
+        return apply(write_view, input, src, static=(("chain", ((view_fn, view_static),)),), saves=False,
+                     name=_camel(name) + "Backward0")
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return register(op)
+
+
+def _camel(name: str) -> str:
+    return "".join(p.capitalize() for p in name.split("_"))
+
+
+def _parse_select(input, dim, index):
+    d = wrap_dim(dim, input.ndim)
+    return (("dim", d), ("index", int(index) % input.shape[d]))
+
+
+def _parse_slice(input, dim=0, start=None, end=None, step=1):
+    return (("dim", wrap_dim(dim, input.ndim)), ("start", start), ("stop", end), ("step", step))
+
+
+def _parse_diagonal(input, offset=0, dim1=0, dim2=1):
+    return (("offset", int(offset)), ("dim1", wrap_dim(dim1, input.ndim)), ("dim2", wrap_dim(dim2, input.ndim)))
+
+
+select_scatter = _scatter_op("select_scatter", _select_view, "``input`` with ``src`` written at ``index`` of ``dim``.",
+                             _parse_select)
+slice_scatter = _scatter_op("slice_scatter", _strided_slice,
+                            "``input`` with ``src`` written into the slice ``start:end:step`` of ``dim``.",
+                            _parse_slice)
+diagonal_scatter = _scatter_op("diagonal_scatter", _diagonal_view,
+                               "``input`` with ``src`` written onto a diagonal of ``dim1``/``dim2``.", _parse_diagonal)
+
+
+def _copy_variant(name: str, view_op):
+    def op(input, *args, out=None, **kwargs):
+        result = view_op(input, *args, **kwargs)
+        result = tuple(r.clone() for r in result) if isinstance(result, tuple) else result.clone()
+        return write_out(result, out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"A copy (not a view) of ``{view_op.__name__}``'s result."
+    return register(op, method=False)
+
+
+for _name, _view_op in (("expand_copy", Tensor.expand), ("narrow_copy", narrow), ("permute_copy", permute),
+                        ("squeeze_copy", squeeze), ("unsqueeze_copy", unsqueeze), ("t_copy", t),
+                        ("transpose_copy", transpose), ("view_copy", Tensor.view), ("unfold_copy", unfold),
+                        ("diagonal_copy", diagonal), ("unbind_copy", unbind), ("alias_copy", lambda x: x),
+                        ("split_with_sizes_copy", lambda x, sizes, dim=0: split(x, list(sizes), dim))):
+    _copy_variant(_name, _view_op)
+Tensor.narrow_copy = TORCH_FUNCTIONS["narrow_copy"]
+register(chunk, name="unsafe_chunk")
+register(split, name="unsafe_split")
+
+
+# ------------------------------------------------------------------ diagonals and triangles
+def _diag_embed(a, *, offset, dim1, dim2):
+    n = a.shape[-1] + abs(offset)
+    rows = jnp.arange(a.shape[-1]) + max(-offset, 0)
+    cols = jnp.arange(a.shape[-1]) + max(offset, 0)
+    out = jnp.zeros(a.shape[:-1] + (n, n), a.dtype).at[..., rows, cols].set(a)
+    return jnp.moveaxis(out, (-2, -1), (dim1, dim2))
+
+
+@register
+def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Square matrices (on dims ``dim1``/``dim2``) with ``input``'s last dim on a diagonal."""
+    n = input.ndim + 1
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return apply(_diag_embed, input, static=(("offset", int(offset)), ("dim1", d1), ("dim2", d2)), saves=False)
+
+
+@register
+def diag(input, diagonal: int = 0, *, out=None) -> Tensor:
+    """A 1-D input as the diagonal of a square matrix; a 2-D input's diagonal as 1-D."""
+    if input.ndim == 1:
+        return write_out(diag_embed(input, diagonal, 0, 1), out)
+    if input.ndim != 2:
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.ndim}D")
+    return write_out(globals()["diagonal"](input, diagonal).clone(), out)
+
+
+@register
+def diagflat(input, offset: int = 0) -> Tensor:
+    """The flattened ``input`` as a diagonal of a square matrix."""
+    return diag_embed(reshape(input, (-1,)), offset, 0, 1)
+
+
+def _triangle(a, *, k, lower):
+    return (jnp.tril if lower else jnp.triu)(a, k)
+
+
+def _triangle_op(name: str, lower: bool):
+    def op(input, diagonal: int = 0, *, out=None) -> Tensor:
+        if input.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        return write_out(apply(_triangle, input, static=(("k", int(diagonal)), ("lower", lower)), saves=False,
+                               name=_camel(name) + "Backward0"), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"The {'lower' if lower else 'upper'} triangle of the last two dims (others zeroed)."
+    return register(op, inplace=True)
+
+
+tril = _triangle_op("tril", True)
+triu = _triangle_op("triu", False)
+
+
+def _trace(a, *, dtype):
+    return jnp.trace(a).astype(dtype)
+
+
+@register
+def trace(input) -> Tensor:
+    """The sum of the main diagonal of a 2-D tensor."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    d = input.dtype if input.dtype.is_floating_point or input.dtype.is_complex else dt.int64
+    return apply(_trace, input, static=(("dtype", np_dtype(d)),), saves=False, name="TraceBackward0")
+
+
+def _triangle_indices(name: str, lower: bool):
+    def op(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+        from .creation import tensor
+        rows, cols = (np.tril_indices if lower else np.triu_indices)(row, offset, col)
+        return tensor(np.stack([rows, cols]).reshape(2, -1), dtype=dtype or dt.int64, device=device)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"The ``[2, n]`` coordinates of the {'lower' if lower else 'upper'} triangle of a row x col matrix."
+    return register(op, method=False)
+
+
+tril_indices = _triangle_indices("tril_indices", True)
+triu_indices = _triangle_indices("triu_indices", False)
+
+
+# ------------------------------------------------------------------ splitting by axis and dim promotion
+def _axis_split(name: str, dim: int, min_dims: int):
+    def op(input, indices_or_sections) -> tuple:
+        if input.ndim < min_dims:
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a tensor "
+                               f"with {input.ndim} dimensions!")
+        d = 0 if (name == "hsplit" and input.ndim == 1) else dim
+        if isinstance(indices_or_sections, int) and indices_or_sections and input.shape[d] % indices_or_sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {d}, but the size of the dimension "
+                               f"{input.shape[d]} is not divisible by the split_size {indices_or_sections}!")
+        return tensor_split(input, indices_or_sections, d)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``tensor_split`` along dim {dim}."
+    return register(op)
+
+
+hsplit = _axis_split("hsplit", 1, 1)
+vsplit = _axis_split("vsplit", 0, 2)
+dsplit = _axis_split("dsplit", 2, 3)
+
+
+def _atleast(name: str, lift):
+    def op(*tensors):
+        if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+            return tuple(lift(t) for t in tensors[0])
+        out = tuple(lift(t) for t in tensors)
+        return out[0] if len(out) == 1 else out
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"The tensors with at least {name[-2]} dims (a tuple for several)."
+    return register(op)
+
+
+atleast_1d = _atleast("atleast_1d", lambda x: reshape(x, (1,)) if x.ndim == 0 else x)
+atleast_2d = _atleast("atleast_2d", lambda x: reshape(x, (1, -1) if x.numel() else (1, 0)) if x.ndim < 2 else x)
+atleast_3d = _atleast("atleast_3d", lambda x: reshape(x, (1, x.numel(), 1)) if x.ndim < 2 else
+                      (unsqueeze(x, -1) if x.ndim == 2 else x))
+
+
+# ------------------------------------------------------------------ grids and combinations
+@register(method=False)
+def meshgrid(*tensors, indexing: str | None = None) -> tuple:
+    """Coordinate grids: the i-th output varies along dim i ('ij') or with the first two swapped ('xy')."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    indexing = indexing or "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    tensors = [reshape(x, (-1,)) for x in tensors]
+    swap = indexing == "xy" and len(tensors) >= 2
+    order = [1, 0] + list(range(2, len(tensors))) if swap else list(range(len(tensors)))
+    shape = tuple(tensors[i].shape[0] for i in order)
+    out = []
+    for i, x in enumerate(tensors):
+        pos = order.index(i)
+        view = [1] * len(tensors)
+        view[pos] = -1
+        out.append(reshape(x, view).expand(shape))
+    return tuple(out)
+
+
+@register(method=False)
+def cartesian_prod(*tensors) -> Tensor:
+    """All combinations of one element from each 1-D tensor, as rows."""
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([reshape(g, (-1,)) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def _combination_rows(a, rows):
+    return a[rows]
+
+
+@register(method=False)
+def combinations(input, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-``r`` combinations of a 1-D tensor's elements, as rows."""
+    import itertools
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return apply(_take_none, input, saves=False)
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    return apply(_combination_rows, input, jnp.asarray(rows), saves=False, name="IndexBackward0")
+
+
+def _take_none(a):
+    return jnp.zeros((0,), a.dtype)
+
+
+def _block_diag(*arrays, dtype):
+    mats = [a.reshape(1, -1) if a.ndim < 2 else a for a in arrays]
+    mats = [m.reshape(1, 1) if a.ndim == 0 else m for a, m in zip(arrays, mats)]
+    out = jnp.zeros((sum(m.shape[0] for m in mats), sum(m.shape[1] for m in mats)), dtype)
+    r = c = 0
+    for m in mats:
+        out = out.at[r:r + m.shape[0], c:c + m.shape[1]].set(m.astype(dtype))
+        r, c = r + m.shape[0], c + m.shape[1]
+    return out
+
+
+@register(method=False)
+def block_diag(*tensors) -> Tensor:
+    """The tensors (0-, 1- or 2-D) placed along the diagonal of one matrix."""
+    from ._util import result_dtype
+    for i, x in enumerate(tensors):
+        if x.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                               f"{x.ndim} dimensions")
+    d = result_dtype(*tensors) if tensors else dt.get_default_dtype()
+    return apply(_block_diag, *tensors, static=(("dtype", np_dtype(d)),), saves=False)
+
+
+def _repeat_interleave(a, *, repeats, dim, total):
+    return jnp.repeat(a, np.asarray(repeats, np.int64), axis=dim, total_repeat_length=total)
+
+
+@register
+def repeat_interleave(input, repeats=None, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+    """Each element (or slice along ``dim``) repeated ``repeats`` times (a number or one count per element)."""
+    if repeats is None:
+        counts = np.asarray(_host_values(input))
+        return apply(_repeat_interleave, Tensor._make(jnp.arange(counts.shape[0], dtype=jnp.int64)),
+                     static=(("repeats", tuple(int(c) for c in counts)), ("dim", 0), ("total", int(counts.sum()))),
+                     saves=False)
+    if dim is None:
+        input, d = reshape(input, (-1,)), 0
+    else:
+        d = wrap_dim(dim, input.ndim)
+    size = input.shape[d] if input.ndim else 1
+    if isinstance(repeats, Tensor):
+        counts = np.asarray(_host_values(repeats)).reshape(-1)
+        if counts.size == 1:
+            counts = np.repeat(counts, size)
+        if counts.size != size:
+            raise RuntimeError("repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{counts.size} and input.size({d}) = {size}")
+        if (counts < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        reps = tuple(int(c) for c in counts)
+    else:
+        if repeats < 0:
+            raise RuntimeError("repeats can not be negative")
+        reps = (int(repeats),) * size
+    return apply(_repeat_interleave, input, static=(("repeats", reps), ("dim", d), ("total", sum(reps))),
+                 saves=False, name="RepeatInterleaveBackward0")
+
+
+def _host_values(t: Tensor):
+    from .._tensor import _host
+    return _host(t._value)
