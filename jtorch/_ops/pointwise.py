@@ -231,7 +231,7 @@ def _bitwise(name: str, jfn):
     def op(input, other, *, out=None):
         d = result_dtype(input, other)
         if d.is_floating_point or d.is_complex:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_type_name(d)}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_type_name(d)}'")
         return write_out(apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(d)),)), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` of integer or bool tensors."
@@ -258,7 +258,7 @@ def _bitwise_not_impl(a):
 def bitwise_not(input, *, out=None) -> Tensor:
     """Elementwise NOT of an integer or bool tensor."""
     if input.dtype.is_floating_point or input.dtype.is_complex:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_type_name(input.dtype)}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_type_name(input.dtype)}'")
     return write_out(apply(_bitwise_not_impl, input), out)
 
 

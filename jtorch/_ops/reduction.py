@@ -15,6 +15,12 @@ from ._registry import register
 from ._util import dims_tuple, np_dtype, write_out, wrap_dim
 
 
+def _rdims(dim, input: Tensor) -> tuple | None:
+    """Reduction dims of ``dim`` over ``input`` (a 0-d tensor reduces over no axis)."""
+    dims = dims_tuple(dim, input.ndim)
+    return () if dims is not None and input.ndim == 0 else dims
+
+
 def _sum(a, *, dims, keepdim, dtype):
     return jnp.sum(a.astype(dtype), axis=dims, keepdims=keepdim)
 
@@ -29,7 +35,7 @@ def _sum_dtype(input: Tensor, dtype) -> dt.dtype:
 @register
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Sum over ``dim`` (all dims when None); integer and bool inputs sum to int64."""
-    dims = dims_tuple(dim, input.ndim)
+    dims = _rdims(dim, input)
     d = _sum_dtype(input, dtype)
     return write_out(apply(_sum, input, static=(("dims", dims), ("keepdim", keepdim), ("dtype", np_dtype(d))),
                            saves=False, name="SumBackward0" if dims is None else "SumBackward1"), out)
@@ -38,7 +44,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tens
 @register
 def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Sum treating NaN as zero."""
-    dims = dims_tuple(dim, input.ndim)
+    dims = _rdims(dim, input)
     return write_out(apply(_nansum, input, static=(("dims", dims), ("keepdim", keepdim),
                                                    ("dtype", np_dtype(_sum_dtype(input, dtype))))), out)
 
@@ -64,7 +70,7 @@ def _require_float(input: Tensor, name: str, dtype) -> dt.dtype:
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Mean over ``dim`` (all dims when None); needs a floating-point or complex input."""
     d = _require_float(input, "mean", dtype)
-    dims = dims_tuple(dim, input.ndim)
+    dims = _rdims(dim, input)
     return write_out(apply(_mean, input, static=(("dims", dims), ("keepdim", keepdim), ("dtype", np_dtype(d))),
                            saves=False, name="MeanBackward0" if dims is None else "MeanBackward1"), out)
 
@@ -77,7 +83,7 @@ def _nanmean(a, *, dims, keepdim):
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Mean ignoring NaN."""
     _require_float(input, "nanmean", dtype)
-    return write_out(apply(_nanmean, input, static=(("dims", dims_tuple(dim, input.ndim)), ("keepdim", keepdim))),
+    return write_out(apply(_nanmean, input, static=(("dims", _rdims(dim, input)), ("keepdim", keepdim))),
                      out)
 
 
@@ -88,7 +94,7 @@ def _prod(a, *, dims, keepdim, dtype):
 @register
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Product over ``dim`` (all dims when None)."""
-    dims = None if dim is None else (wrap_dim(dim, input.ndim),)
+    dims = _rdims(dim, input)
     return write_out(apply(_prod, input, static=(("dims", dims), ("keepdim", keepdim),
                                                  ("dtype", np_dtype(_sum_dtype(input, dtype))))), out)
 
@@ -151,7 +157,7 @@ min = _max_or_min("min", False, return_types.min)
 
 def _amax_amin(name: str, largest: bool):
     def op(input, dim=(), keepdim: bool = False, *, out=None):
-        dims = dims_tuple(dim, input.ndim)
+        dims = _rdims(dim, input)
         return write_out(apply(_extreme, input, static=(("dims", dims), ("keepdim", keepdim), ("largest", largest))),
                          out)
     op.__name__ = op.__qualname__ = name
@@ -196,7 +202,7 @@ def _any(a, *, dims, keepdim):
 
 def _bool_reduction(name: str, fn):
     def op(input, dim=None, keepdim: bool = False, *, out=None):
-        result = apply(fn, input, static=(("dims", dims_tuple(dim, input.ndim)), ("keepdim", keepdim)))
+        result = apply(fn, input, static=(("dims", _rdims(dim, input)), ("keepdim", keepdim)))
         if input.dtype is dt.uint8:
             result = result.to(dt.uint8)
         return write_out(result, out)
@@ -228,7 +234,7 @@ def _var_std(name: str, take_sqrt: bool):
         if isinstance(dim, bool):  # var(input, unbiased)
             dim, unbiased = None, dim
         _require_float(input, name, None)
-        dims = dims_tuple(dim, input.ndim)
+        dims = _rdims(dim, input)
         return write_out(apply(_var, input, static=(("dims", dims), ("correction", _correction(unbiased, correction)),
                                                     ("keepdim", keepdim), ("take_sqrt", take_sqrt)),
                                name=f"{name.capitalize()}Backward0"), out)
@@ -245,12 +251,16 @@ std = _var_std("std", True)
 @register(method=False)
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
     """``(var, mean)`` over ``dim``."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 @register(method=False)
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
     """``(std, mean)`` over ``dim``."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
@@ -262,5 +272,5 @@ def _logsumexp(a, *, dims, keepdim):
 def logsumexp(input, dim, keepdim: bool = False, *, out=None) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, computed stably."""
     x = input if input.dtype.is_floating_point or input.dtype.is_complex else input.to(dt.get_default_dtype())
-    return write_out(apply(_logsumexp, x, static=(("dims", dims_tuple(dim, input.ndim) or tuple(range(input.ndim))),
+    return write_out(apply(_logsumexp, x, static=(("dims", _rdims(dim, input) or tuple(range(input.ndim))),
                                                   ("keepdim", keepdim))), out)
