@@ -144,8 +144,8 @@ atan2 = _binary_op("atan2", jnp.arctan2, int_to_float=True, aliases=("arctan2",)
 hypot = _binary_op("hypot", jnp.hypot)
 maximum = _binary_op("maximum", jnp.maximum, inplace=False)
 minimum = _binary_op("minimum", jnp.minimum, inplace=False)
-fmax = _binary_op("fmax", jnp.fmax, inplace=False)
-fmin = _binary_op("fmin", jnp.fmin, inplace=False)
+fmax = _binary_op("fmax", lambda a, b: jnp.where((a >= b) | jnp.isnan(b), a, b), inplace=False)
+fmin = _binary_op("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b), inplace=False)
 logaddexp = _binary_op("logaddexp", jnp.logaddexp, inplace=False)
 logaddexp2 = _binary_op("logaddexp2", jnp.logaddexp2, inplace=False)
 copysign = _binary_op("copysign", jnp.copysign, int_to_float=True)
@@ -279,10 +279,24 @@ def _trigamma(x):
 
 
 _i0 = _with_derivative(jax.scipy.special.i0, jax.scipy.special.i1)
-_digamma = _with_derivative(jax.scipy.special.digamma, _trigamma)
+def _digamma_at_poles(x):
+    """digamma with PyTorch's values at zero (-inf at +0, +inf at -0)."""
+    return jnp.where(x == 0, jnp.copysign(jnp.inf, -x), jax.scipy.special.digamma(x)).astype(x.dtype)
 
 
-_unary_op("abs", jnp.abs, aliases=("absolute",))
+_digamma = _with_derivative(_digamma_at_poles, _trigamma)
+_lgamma = _with_derivative(jax.scipy.special.gammaln, _digamma)
+
+
+_real_abs = _with_derivative(jnp.abs, lambda x: jnp.where(x > 0, 1, jnp.where(x < 0, -1, 0)).astype(x.dtype))
+
+
+def _abs(x):
+    """``|x|`` with PyTorch's gradient ``sign(x)`` (0 at 0 and at NaN)."""
+    return _real_abs(x) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.abs(x)
+
+
+_unary_op("abs", _abs, aliases=("absolute",))
 _unary_op("neg", jnp.negative, aliases=("negative",))
 _unary_op("sign", jnp.sign)
 _unary_op("sgn", jnp.sign)
@@ -299,7 +313,7 @@ for _name, _fn in {
     "asin": jnp.arcsin, "acos": jnp.arccos, "atan": jnp.arctan, "sinh": jnp.sinh, "cosh": jnp.cosh,
     "tanh": jnp.tanh, "asinh": jnp.arcsinh, "acosh": jnp.arccosh, "atanh": jnp.arctanh,
     "sigmoid": jax.nn.sigmoid, "erf": jax.scipy.special.erf, "erfc": jax.scipy.special.erfc,
-    "erfinv": jax.scipy.special.erfinv, "lgamma": jax.scipy.special.gammaln, "digamma": _digamma,
+    "erfinv": jax.scipy.special.erfinv, "lgamma": _lgamma, "digamma": _digamma,
     "reciprocal": jnp.reciprocal, "sinc": jnp.sinc, "deg2rad": jnp.deg2rad, "rad2deg": jnp.rad2deg,
     "i0": _i0,
 }.items():
