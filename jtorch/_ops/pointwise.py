@@ -5,6 +5,8 @@ argument), registered once for ``torch.f``, ``Tensor.f`` and ``Tensor.f_``.
 """
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 
@@ -142,8 +144,8 @@ atan2 = _binary_op("atan2", jnp.arctan2, int_to_float=True, aliases=("arctan2",)
 hypot = _binary_op("hypot", jnp.hypot)
 maximum = _binary_op("maximum", jnp.maximum, inplace=False)
 minimum = _binary_op("minimum", jnp.minimum, inplace=False)
-fmax = _binary_op("fmax", jnp.fmax, inplace=False)
-fmin = _binary_op("fmin", jnp.fmin, inplace=False)
+fmax = _binary_op("fmax", lambda a, b: jnp.where((a >= b) | jnp.isnan(b), a, b), inplace=False)
+fmin = _binary_op("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b), inplace=False)
 logaddexp = _binary_op("logaddexp", jnp.logaddexp, inplace=False)
 logaddexp2 = _binary_op("logaddexp2", jnp.logaddexp2, inplace=False)
 copysign = _binary_op("copysign", jnp.copysign, int_to_float=True)
@@ -231,7 +233,7 @@ def _bitwise(name: str, jfn):
     def op(input, other, *, out=None):
         d = result_dtype(input, other)
         if d.is_floating_point or d.is_complex:
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_type_name(d)}'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_type_name(d)}'")
         return write_out(apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(d)),)), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` of integer or bool tensors."
@@ -258,12 +260,43 @@ def _bitwise_not_impl(a):
 def bitwise_not(input, *, out=None) -> Tensor:
     """Elementwise NOT of an integer or bool tensor."""
     if input.dtype.is_floating_point or input.dtype.is_complex:
-        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_type_name(input.dtype)}'")
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{_type_name(input.dtype)}'")
     return write_out(apply(_bitwise_not_impl, input), out)
 
 
 # ------------------------------------------------------------------ unary
-_unary_op("abs", jnp.abs, aliases=("absolute",))
+def _with_derivative(fn, derivative):
+    """``fn`` whose derivative is ``derivative(x)`` (where JAX's own rule differs from PyTorch's)."""
+    wrapped = jax.custom_jvp(fn)
+    wrapped.defjvp(lambda primals, tangents: (fn(primals[0]), derivative(primals[0]) * tangents[0]))
+    return wrapped
+
+
+def _trigamma(x):
+    """polygamma(1, x), by reflection for x < 1/2 (JAX's series holds for positive x only)."""
+    positive = jax.scipy.special.polygamma(jnp.asarray(1, jnp.int32), jnp.where(x < 0.5, 1 - x, x))
+    return jnp.where(x < 0.5, (jnp.pi / jnp.sin(jnp.pi * x)) ** 2 - positive, positive).astype(x.dtype)
+
+
+_i0 = _with_derivative(jax.scipy.special.i0, jax.scipy.special.i1)
+def _digamma_at_poles(x):
+    """digamma with PyTorch's values at zero (-inf at +0, +inf at -0)."""
+    return jnp.where(x == 0, jnp.copysign(jnp.inf, -x), jax.scipy.special.digamma(x)).astype(x.dtype)
+
+
+_digamma = _with_derivative(_digamma_at_poles, _trigamma)
+_lgamma = _with_derivative(jax.scipy.special.gammaln, _digamma)
+
+
+_real_abs = _with_derivative(jnp.abs, lambda x: jnp.where(x > 0, 1, jnp.where(x < 0, -1, 0)).astype(x.dtype))
+
+
+def _abs(x):
+    """``|x|`` with PyTorch's gradient ``sign(x)`` (0 at 0 and at NaN)."""
+    return _real_abs(x) if jnp.issubdtype(x.dtype, jnp.floating) else jnp.abs(x)
+
+
+_unary_op("abs", _abs, aliases=("absolute",))
 _unary_op("neg", jnp.negative, aliases=("negative",))
 _unary_op("sign", jnp.sign)
 _unary_op("sgn", jnp.sign)
@@ -280,9 +313,9 @@ for _name, _fn in {
     "asin": jnp.arcsin, "acos": jnp.arccos, "atan": jnp.arctan, "sinh": jnp.sinh, "cosh": jnp.cosh,
     "tanh": jnp.tanh, "asinh": jnp.arcsinh, "acosh": jnp.arccosh, "atanh": jnp.arctanh,
     "sigmoid": jax.nn.sigmoid, "erf": jax.scipy.special.erf, "erfc": jax.scipy.special.erfc,
-    "erfinv": jax.scipy.special.erfinv, "lgamma": jax.scipy.special.gammaln, "digamma": jax.scipy.special.digamma,
+    "erfinv": jax.scipy.special.erfinv, "lgamma": _lgamma, "digamma": _digamma,
     "reciprocal": jnp.reciprocal, "sinc": jnp.sinc, "deg2rad": jnp.deg2rad, "rad2deg": jnp.rad2deg,
-    "i0": jax.scipy.special.i0,
+    "i0": _i0,
 }.items():
     _unary_op(_name, _fn, to_float=True,
               aliases={"asin": ("arcsin",), "acos": ("arccos",), "atan": ("arctan",), "asinh": ("arcsinh",),
@@ -473,3 +506,209 @@ def _operand_ok(other) -> bool:
 
 
 _install_operators()
+
+
+# ------------------------------------------------------------------ more unary and binary math
+def _logit_impl(a, *, dtype, eps):
+    a = a.astype(dtype)
+    if eps is not None:
+        a = jnp.where(a < eps, eps, jnp.where(a > 1 - eps, 1 - eps, a)).astype(dtype)
+    return jnp.log(a / (1 - a))
+
+
+@register(inplace=True)
+def logit(input, eps: float | None = None, *, out=None) -> Tensor:
+    """``log(p / (1 - p))``, with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given."""
+    d = float_dtype(input.dtype)
+    return write_out(apply(_logit_impl, input, static=(("dtype", np_dtype(d)), ("eps", eps))), out)
+
+
+def _polygamma_impl(a, *, n, dtype, shift):
+    """polygamma(n, a); for n >= 2 negative arguments are first moved up by ``shift`` with the recurrence."""
+    a = a.astype(dtype)
+    if n == 0:
+        return _digamma(a)
+    if n == 1:
+        return _trigamma(a)
+    moved = jnp.where(a < 0, a + shift, a)
+    safe = jnp.where(a < 0, a, -0.5)  # keeps the unused branch finite, so its gradient is too
+    terms = sum(1 / (safe + k) ** (n + 1) for k in range(shift))
+    correction = jnp.where(a < 0, (-1) ** (n + 1) * math.factorial(n) * terms, 0)
+    return (jax.scipy.special.polygamma(jnp.asarray(n, jnp.int32), moved) + correction).astype(dtype)
+
+
+@register(method=False)
+def polygamma(n: int, input, *, out=None) -> Tensor:
+    """The ``n``-th derivative of the digamma function, elementwise."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    d = float_dtype(input.dtype)
+    shift = 0
+    if n >= 2 and input.numel():
+        lowest = float(jnp.nan_to_num(input._value.astype(jnp.float64), nan=0.0).min())
+        shift = int(math.ceil(-lowest)) + 1 if lowest < 0 else 0
+    return write_out(apply(_polygamma_impl, input, static=(("n", int(n)), ("dtype", np_dtype(d)),
+                                                           ("shift", shift))), out)
+
+
+@register_method(name="polygamma")
+def _tensor_polygamma(self, n: int) -> Tensor:
+    """``polygamma(n, self)``."""
+    return polygamma(n, self)
+
+
+def _polygamma_inplace(self, n: int) -> Tensor:
+    """In-place :meth:`Tensor.polygamma`."""
+    return self._commit_inplace(polygamma(n, self))
+
+
+Tensor.polygamma_ = _polygamma_inplace
+
+
+def _mvlgamma_impl(a, *, p, dtype):
+    return jax.scipy.special.multigammaln(a.astype(dtype), p)
+
+
+@register(inplace=True)
+def mvlgamma(input, p: int, *, out=None) -> Tensor:
+    """Log of the multivariate gamma function of dimension ``p``; every element must exceed ``(p - 1) / 2``."""
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    if input.numel() and not bool((input._value > (p - 1) / 2).all()):
+        raise RuntimeError(f"All elements must be greater than (p-1)/2")
+    d = float_dtype(input.dtype)
+    return write_out(apply(_mvlgamma_impl, input, static=(("p", int(p)), ("dtype", np_dtype(d)))), out)
+
+
+igamma = _binary_op("igamma", jax.scipy.special.gammainc, int_to_float=True)
+igammac = _binary_op("igammac", jax.scipy.special.gammaincc, int_to_float=True)
+gcd = _bitwise("gcd", jnp.gcd)
+lcm = _bitwise("lcm", jnp.lcm)
+xlog1py = _binary_op("xlog1py", jax.scipy.special.xlog1py, int_to_float=True, inplace=False)
+zeta = _binary_op("zeta", jax.scipy.special.zeta, int_to_float=True, inplace=False)
+
+
+def _heaviside_impl(a, v):
+    return jnp.where(a == 0, v, (a > 0).astype(a.dtype)).astype(a.dtype)
+
+
+@register(inplace=True)
+def heaviside(input, values, *, out=None) -> Tensor:
+    """Step function: 0 for negative, ``values`` at zero, 1 for positive elements."""
+    if isinstance(values, Tensor) and values.dtype is not input.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes")
+    return write_out(apply(_heaviside_impl, input, values), out)
+
+
+def _ldexp_impl(a, e, *, dtype):
+    return a.astype(dtype) * jnp.exp2(jnp.asarray(e).astype(dtype))
+
+
+@register(inplace=True)
+def ldexp(input, other, *, out=None) -> Tensor:
+    """``input * 2 ** other``."""
+    d = float_dtype(result_dtype(input, other))
+    return write_out(apply(_ldexp_impl, input, operand(other), static=(("dtype", np_dtype(d)),)), out)
+
+
+def _frexp_impl(a):
+    mantissa, exponent = jnp.frexp(a)
+    return mantissa, exponent.astype(jnp.int32)
+
+
+@register
+def frexp(input, *, out=None):
+    """``(mantissa, exponent)`` with ``input == mantissa * 2 ** exponent`` and ``|mantissa|`` in [0.5, 1)."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    from .. import return_types
+    return return_types.frexp(*write_out(apply(_frexp_impl, input), out) if out is not None else
+                              apply(_frexp_impl, input))
+
+
+def _isclose_impl(a, b, *, rtol, atol, equal_nan, dtype):
+    a, b = jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype)
+    close = a == b
+    if jnp.issubdtype(dtype, jnp.inexact):
+        finite = jnp.isfinite(a) & jnp.isfinite(b)
+        close = close | (finite & (jnp.abs(a - b) <= atol + rtol * jnp.abs(b)))
+        if equal_nan:
+            close = close | (jnp.isnan(a) & jnp.isnan(b))
+    else:
+        diff = jnp.abs(a.astype(jnp.float64) - b.astype(jnp.float64))
+        close = close | (diff <= atol + rtol * jnp.abs(b.astype(jnp.float64)))
+    return close
+
+
+@register
+def isclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """Whether ``|input - other| <= atol + rtol * |other|`` elementwise; a bool tensor."""
+    if isinstance(other, Tensor) and input.dtype is not other.dtype:
+        raise RuntimeError(f"{_type_name(input.dtype)} did not match {_type_name(other.dtype)}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    return apply(_isclose_impl, input, operand(other), static=(("rtol", float(rtol)), ("atol", float(atol)),
+                                                                ("equal_nan", bool(equal_nan)),
+                                                                ("dtype", np_dtype(input.dtype))))
+
+
+@register
+def allclose(input, other, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """Whether every element of ``input`` is close to ``other`` (see :func:`isclose`)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._value.all())
+
+
+@register
+def equal(input, other) -> bool:
+    """Whether ``input`` and ``other`` have the same shape and elements."""
+    return tuple(input.shape) == tuple(other.shape) and bool(eq(input, other)._value.all())
+
+
+# ------------------------------------------------------------------ complex parts
+def _real_impl(a):
+    return jnp.real(a)
+
+
+def _imag_impl(a):
+    return jnp.imag(a)
+
+
+def _angle_impl(a, *, dtype):
+    if jnp.issubdtype(a.dtype, jnp.complexfloating):
+        return jnp.angle(a)
+    a = a.astype(dtype)
+    return jnp.where(jnp.isnan(a), a, jnp.where(a < 0, jnp.pi, 0.0).astype(dtype)) * jax.lax.stop_gradient(
+        jnp.ones_like(a)) + 0 * a
+
+
+@register
+def real(input) -> Tensor:
+    """The real part of ``input`` (``input`` itself when it is not complex)."""
+    return apply(_real_impl, input) if input.dtype.is_complex else input
+
+
+@register
+def imag(input) -> Tensor:
+    """The imaginary part of a complex ``input``."""
+    if not input.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return apply(_imag_impl, input)
+
+
+@register
+def conj(input) -> Tensor:
+    """The complex conjugate of ``input`` (``input`` itself when it is not complex)."""
+    return apply(jnp.conj, input) if input.dtype.is_complex else input
+
+
+@register(inplace=True)
+def angle(input, *, out=None) -> Tensor:
+    """The elementwise argument (phase) of ``input``; pi for negative and 0 for non-negative reals."""
+    return write_out(apply(_angle_impl, input, static=(("dtype", np_dtype(float_dtype(input.dtype))),)), out)
+
+
+Tensor.__div__ = Tensor.__truediv__
+Tensor.__rdiv__ = Tensor.__rtruediv__
+Tensor.__idiv__ = Tensor.__itruediv__

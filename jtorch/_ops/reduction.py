@@ -15,6 +15,12 @@ from ._registry import register
 from ._util import dims_tuple, np_dtype, write_out, wrap_dim
 
 
+def _rdims(dim, input: Tensor) -> tuple | None:
+    """Reduction dims of ``dim`` over ``input`` (a 0-d tensor reduces over no axis)."""
+    dims = dims_tuple(dim, input.ndim)
+    return () if dims is not None and input.ndim == 0 else dims
+
+
 def _sum(a, *, dims, keepdim, dtype):
     return jnp.sum(a.astype(dtype), axis=dims, keepdims=keepdim)
 
@@ -29,7 +35,7 @@ def _sum_dtype(input: Tensor, dtype) -> dt.dtype:
 @register
 def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Sum over ``dim`` (all dims when None); integer and bool inputs sum to int64."""
-    dims = dims_tuple(dim, input.ndim)
+    dims = _rdims(dim, input)
     d = _sum_dtype(input, dtype)
     return write_out(apply(_sum, input, static=(("dims", dims), ("keepdim", keepdim), ("dtype", np_dtype(d))),
                            saves=False, name="SumBackward0" if dims is None else "SumBackward1"), out)
@@ -38,7 +44,7 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tens
 @register
 def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Sum treating NaN as zero."""
-    dims = dims_tuple(dim, input.ndim)
+    dims = _rdims(dim, input)
     return write_out(apply(_nansum, input, static=(("dims", dims), ("keepdim", keepdim),
                                                    ("dtype", np_dtype(_sum_dtype(input, dtype))))), out)
 
@@ -64,7 +70,7 @@ def _require_float(input: Tensor, name: str, dtype) -> dt.dtype:
 def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Mean over ``dim`` (all dims when None); needs a floating-point or complex input."""
     d = _require_float(input, "mean", dtype)
-    dims = dims_tuple(dim, input.ndim)
+    dims = _rdims(dim, input)
     return write_out(apply(_mean, input, static=(("dims", dims), ("keepdim", keepdim), ("dtype", np_dtype(d))),
                            saves=False, name="MeanBackward0" if dims is None else "MeanBackward1"), out)
 
@@ -77,7 +83,7 @@ def _nanmean(a, *, dims, keepdim):
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Mean ignoring NaN."""
     _require_float(input, "nanmean", dtype)
-    return write_out(apply(_nanmean, input, static=(("dims", dims_tuple(dim, input.ndim)), ("keepdim", keepdim))),
+    return write_out(apply(_nanmean, input, static=(("dims", _rdims(dim, input)), ("keepdim", keepdim))),
                      out)
 
 
@@ -88,7 +94,7 @@ def _prod(a, *, dims, keepdim, dtype):
 @register
 def prod(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Product over ``dim`` (all dims when None)."""
-    dims = None if dim is None else (wrap_dim(dim, input.ndim),)
+    dims = _rdims(dim, input)
     return write_out(apply(_prod, input, static=(("dims", dims), ("keepdim", keepdim),
                                                  ("dtype", np_dtype(_sum_dtype(input, dtype))))), out)
 
@@ -151,7 +157,7 @@ min = _max_or_min("min", False, return_types.min)
 
 def _amax_amin(name: str, largest: bool):
     def op(input, dim=(), keepdim: bool = False, *, out=None):
-        dims = dims_tuple(dim, input.ndim)
+        dims = _rdims(dim, input)
         return write_out(apply(_extreme, input, static=(("dims", dims), ("keepdim", keepdim), ("largest", largest))),
                          out)
     op.__name__ = op.__qualname__ = name
@@ -196,7 +202,7 @@ def _any(a, *, dims, keepdim):
 
 def _bool_reduction(name: str, fn):
     def op(input, dim=None, keepdim: bool = False, *, out=None):
-        result = apply(fn, input, static=(("dims", dims_tuple(dim, input.ndim)), ("keepdim", keepdim)))
+        result = apply(fn, input, static=(("dims", _rdims(dim, input)), ("keepdim", keepdim)))
         if input.dtype is dt.uint8:
             result = result.to(dt.uint8)
         return write_out(result, out)
@@ -228,7 +234,7 @@ def _var_std(name: str, take_sqrt: bool):
         if isinstance(dim, bool):  # var(input, unbiased)
             dim, unbiased = None, dim
         _require_float(input, name, None)
-        dims = dims_tuple(dim, input.ndim)
+        dims = _rdims(dim, input)
         return write_out(apply(_var, input, static=(("dims", dims), ("correction", _correction(unbiased, correction)),
                                                     ("keepdim", keepdim), ("take_sqrt", take_sqrt)),
                                name=f"{name.capitalize()}Backward0"), out)
@@ -245,12 +251,16 @@ std = _var_std("std", True)
 @register(method=False)
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
     """``(var, mean)`` over ``dim``."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 @register(method=False)
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> tuple:
     """``(std, mean)`` over ``dim``."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
@@ -262,5 +272,182 @@ def _logsumexp(a, *, dims, keepdim):
 def logsumexp(input, dim, keepdim: bool = False, *, out=None) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim``, computed stably."""
     x = input if input.dtype.is_floating_point or input.dtype.is_complex else input.to(dt.get_default_dtype())
-    return write_out(apply(_logsumexp, x, static=(("dims", dims_tuple(dim, input.ndim) or tuple(range(input.ndim))),
+    return write_out(apply(_logsumexp, x, static=(("dims", _rdims(dim, input) or tuple(range(input.ndim))),
                                                   ("keepdim", keepdim))), out)
+
+
+# ------------------------------------------------------------------ norms
+def _abs_zero_grad(a):
+    """``|a|`` whose gradient at 0 is 0, as in PyTorch."""
+    return a * jax.lax.stop_gradient(jnp.sign(a))
+
+
+def _vector_norm(a, *, p, dims, keepdim, dtype):
+    a = a.astype(dtype) if dtype is not None else a
+    absolute = _abs_zero_grad(a)
+    if jnp.issubdtype(a.dtype, jnp.complexfloating):
+        absolute = jnp.abs(a)
+    if p == math.inf:
+        return jnp.max(absolute, axis=dims, keepdims=keepdim)
+    if p == -math.inf:
+        return jnp.min(absolute, axis=dims, keepdims=keepdim)
+    if p == 0:
+        return jnp.sum((a != 0).astype(absolute.dtype), axis=dims, keepdims=keepdim)
+    if p == 1:
+        return jnp.sum(absolute, axis=dims, keepdims=keepdim)
+    total = jnp.sum(absolute ** p if p != 2 else absolute * absolute, axis=dims, keepdims=keepdim)
+    nonzero = total != 0
+    safe = jnp.where(nonzero, total, 1)
+    return jnp.where(nonzero, safe ** (1 / p) if p != 2 else jnp.sqrt(safe), 0).astype(total.dtype)
+
+
+def _nuclear_norm(a, *, dims, keepdim):
+    moved = jnp.moveaxis(a, dims, (-2, -1))
+    out = jnp.sum(jnp.linalg.svd(moved, compute_uv=False), axis=-1)
+    if keepdim:
+        for d in sorted(dims):
+            out = jnp.expand_dims(out, d)
+    return out
+
+
+@register
+def norm(input, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
+    """Vector p-norm over ``dim`` (all elements when None), Frobenius ('fro') or nuclear ('nuc') norm."""
+    if not (input.dtype.is_floating_point or input.dtype.is_complex) and dtype is None:
+        from .._tensor import scalar_type_name
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{scalar_type_name(input.dtype)}")
+    if isinstance(dim, int):
+        dim = (dim,)
+    if p == "nuc":
+        dims = tuple(wrap_dim(d, input.ndim) for d in (dim if dim is not None else range(input.ndim)))
+        if len(dims) != 2:
+            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(map(str, dims)))
+        return write_out(apply(_nuclear_norm, input, static=(("dims", dims), ("keepdim", keepdim))), out)
+    if p == "fro":
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {p}")
+    dims = _rdims(dim, input)
+    return write_out(apply(_vector_norm, input, static=(("p", float(p)), ("dims", dims), ("keepdim", keepdim),
+                                                        ("dtype", None if dtype is None else np_dtype(dtype))),
+                           name="NormBackward1"), out)
+
+
+@register
+def dist(input, other, p: float = 2) -> Tensor:
+    """The ``p``-norm of ``input - other`` (broadcast); a 0-d tensor."""
+    from .pointwise import sub
+    return norm(sub(input, other), p)
+
+
+def _renorm(a, *, p, dim, maxnorm):
+    others = tuple(d for d in range(a.ndim) if d != dim)
+    norms = _vector_norm(a, p=p, dims=others, keepdim=True, dtype=None)
+    scale = jnp.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0).astype(a.dtype)
+    return a * scale
+
+
+@register(inplace=True)
+def renorm(input, p: float, dim: int, maxnorm: float, *, out=None) -> Tensor:
+    """Rescale each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` to norm ``maxnorm``."""
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    return write_out(apply(_renorm, input, static=(("p", float(p)), ("dim", wrap_dim(dim, input.ndim)),
+                                                   ("maxnorm", float(maxnorm)))), out)
+
+
+# ------------------------------------------------------------------ counting and bucketing
+def _count_nonzero(a, *, dims):
+    return jnp.sum(a != 0, axis=dims).astype(jnp.int64)
+
+
+@register
+def count_nonzero(input, dim=None) -> Tensor:
+    """Number of nonzero elements over ``dim`` (all when None); int64."""
+    return apply(_count_nonzero, input, static=(("dims", _rdims(dim, input)),))
+
+
+def _aminmax(a, *, dims, keepdim):
+    return jnp.min(a, axis=dims, keepdims=keepdim), jnp.max(a, axis=dims, keepdims=keepdim)
+
+
+@register
+def aminmax(input, *, dim=None, keepdim: bool = False, out=None):
+    """``(min, max)`` over ``dim`` (all elements when None)."""
+    if input.numel() == 0 and (dim is None or input.shape[wrap_dim(dim, input.ndim)] == 0):
+        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                           "identity.")
+    dims = None if dim is None else _rdims(dim, input)
+    result = apply(_aminmax, input, static=(("dims", dims), ("keepdim", keepdim and dim is not None)))
+    if dim is None and keepdim:
+        result = tuple(r.reshape((1,) * input.ndim) for r in result)
+    return return_types.aminmax(*(write_out(result, out) if out is not None else result))
+
+
+def _histc(a, *, bins, lo, hi):
+    a = a.reshape(-1)
+    if lo == hi:
+        lo, hi = jnp.min(a), jnp.max(a)
+        same = lo == hi
+        lo, hi = jnp.where(same, lo - 1, lo), jnp.where(same, hi + 1, hi)
+    lo, hi = jnp.asarray(lo, a.dtype), jnp.asarray(hi, a.dtype)
+    inside = (a >= lo) & (a <= hi)
+    index = jnp.clip(((a - lo) * bins / (hi - lo)).astype(jnp.int64), 0, bins - 1)
+    return jnp.zeros(bins, a.dtype).at[index].add(inside.astype(a.dtype))
+
+
+@register
+def histc(input, bins: int = 100, min: float = 0, max: float = 0, *, out=None) -> Tensor:
+    """Histogram of ``input`` with ``bins`` equal bins over ``[min, max]`` (the data range when equal)."""
+    if not input.dtype.is_floating_point:
+        from .._tensor import scalar_type_name
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{scalar_type_name(input.dtype)}'")
+    if max < min:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    if input.numel() == 0 and min == max:
+        from .creation import zeros
+        return write_out(zeros(bins, dtype=input.dtype), out)
+    return write_out(apply(_histc, input.detach(), static=(("bins", int(bins)), ("lo", float(min)),
+                                                           ("hi", float(max)))), out)
+
+
+def _searchsorted(seq, values, sorter, *, side, dtype):
+    if sorter is not None:
+        seq = jnp.take_along_axis(seq, sorter, axis=-1)
+    if seq.ndim == 1:
+        return jnp.searchsorted(seq, values, side=side).astype(dtype)
+    search = jnp.vectorize(lambda s, v: jnp.searchsorted(s, v, side=side), signature="(n),(m)->(m)")
+    return search(seq, values).astype(dtype)
+
+
+@register(method=False)
+def searchsorted(sorted_sequence, input, *, out_int32: bool = False, right: bool = False, side=None,
+                 sorter=None, out=None) -> Tensor:
+    """Indices where ``input``'s elements would be inserted into the innermost dim of ``sorted_sequence``."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    scalar = not isinstance(input, Tensor)
+    values = jnp.asarray(input._value if not scalar else input)
+    if sorted_sequence.ndim > 1 and not scalar and tuple(sorted_sequence.shape[:-1]) != tuple(input.shape[:-1]):
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                           "dimensions of boundaries tensor and input value tensor must match")
+    result = apply(_searchsorted, sorted_sequence.detach(), values.reshape(1) if scalar else values,
+                   None if sorter is None else sorter, static=(("side", "right" if right else "left"),
+                                                               ("dtype", jnp.int32 if out_int32 else jnp.int64)))
+    return write_out(result.reshape(()) if scalar else result, out)
+
+
+@register
+def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False, out=None) -> Tensor:
+    """Index of the bucket of 1-D ``boundaries`` each element of ``input`` falls in."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
