@@ -6,7 +6,7 @@ import jax.numpy as jnp
 from . import _dtype as dt
 from ._ops._dispatch import apply
 from ._ops._util import static, write_out, wrap_dim
-from ._tensor import Tensor
+from ._tensor import Tensor, scalar_type_name
 
 _NORMS = ("backward", "ortho", "forward")
 _SWAPPED = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -71,18 +71,16 @@ def _resolve(x: Tensor, s, dim, default_dims):
 
 
 def _fft(name: str, kind: str, default_dims, one_dim: bool):
+    """``torch.fft.<name>``: the 1-D form takes ``(n, dim)``, the others ``(s, dim)``."""
     real_only, _, node = _KINDS[kind]
 
     def op(input, s=None, dim=None, norm=None, *, out=None):
-        if one_dim:
-            s = None if s is None else (s,)
-            dim = (-1 if dim is None else dim,)
         if norm is None:
             norm = "backward"
         if norm not in _NORMS:
-            raise ValueError(f"Invalid normalization mode: {norm}")
+            raise RuntimeError(f'Invalid normalization mode: "{norm}"')
         if real_only and input.dtype.is_complex:
-            raise RuntimeError(f"{name} expects a real input tensor, but got {input.dtype}")
+            raise RuntimeError(f"{name} expects a real input tensor, but got {scalar_type_name(input.dtype)}")
         if input.dtype is dt.bool or input.dtype._kind in "iu":
             input = input.to(dt.get_default_dtype())
         sizes, dims = _resolve(input, s, dim, default_dims)
@@ -97,10 +95,15 @@ def _fft(name: str, kind: str, default_dims, one_dim: bool):
         return write_out(apply(_transform, input, static=static(kind=kind, s=sizes, axes=dims, norm=norm,
                                                                   dtype=compute), name=node), out)
 
-    op.__name__ = op.__qualname__ = name
-    shape = "(*)" if one_dim else "(*) over ``dim``"
-    op.__doc__ = f"The {name} transform of ``input`` {shape}; ``norm`` scales the forward or inverse direction."
-    return op
+    if one_dim:
+        def op1(input, n=None, dim=-1, norm=None, *, out=None):
+            return op(input, None if n is None else (n,), (dim,), norm, out=out)
+        public, where = op1, "along ``dim`` (``n`` points)"
+    else:
+        public, where = op, "over ``dim`` (sizes ``s``)"
+    public.__name__ = public.__qualname__ = name
+    public.__doc__ = f"The {name} transform of ``input`` {where}; ``norm`` scales the forward or inverse direction."
+    return public
 
 
 fft = _fft("fft", "c2c", None, True)
