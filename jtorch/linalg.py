@@ -65,6 +65,8 @@ def _raise_info(name: str, info: np.ndarray, message) -> None:
 
 def _lu_info(a):
     """LAPACK getrf's info: 1 + index of the first zero pivot of ``a``'s LU, else 0 (batched)."""
+    if a.shape[-1] == 0:
+        return jnp.zeros(a.shape[:-2], jnp.int32)
     lu, _, _ = jax.lax.linalg.lu(a)
     zero = jnp.diagonal(lu, axis1=-2, axis2=-1) == 0
     return jnp.where(jnp.any(zero, -1), jnp.argmax(zero, -1) + 1, 0).astype(jnp.int32)
@@ -176,7 +178,7 @@ def _cholesky(a, *, upper):
 def _cholesky_info(A: Tensor) -> np.ndarray:
     """Order of the first leading minor that is not positive-definite, per matrix (0 when it factors)."""
     a = A.detach().numpy()
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])
     info = np.zeros(flat.shape[0], np.int32)
     for b, m in enumerate(flat):
         for k in range(1, m.shape[-1] + 1):
@@ -654,7 +656,7 @@ def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
 
 
 def _matrix_exp(a):
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])
     return jax.vmap(jax.scipy.linalg.expm)(flat).reshape(a.shape)
 
 
