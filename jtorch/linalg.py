@@ -1,1 +1,800 @@
-"""torch.linalg: linear algebra."""
+"""torch.linalg: linear algebra over the last two dims (matrices) or a chosen dim (vectors), batched."""
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtype as dt
+from . import return_types
+from ._ops._dispatch import apply
+from ._ops._util import result_dtype, static, write_out, wrap_dim
+from ._tensor import Tensor, scalar_type_name
+
+
+class LinAlgError(RuntimeError):
+    """A linear-algebra routine failed on its input (singular or not positive-definite matrix)."""
+
+
+def _run(fn, *inputs, name=None, **kwargs):
+    return apply(fn, *inputs, static=static(**kwargs), name=name)
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _check_float(name: str, A: Tensor, arg: str = "input") -> None:
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as {arg}. Got "
+                           f"{scalar_type_name(A.dtype)}")
+
+
+def _check_matrix(name: str, A: Tensor, arg: str = "A") -> None:
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor {arg} must have at least 2 dimensions.")
+    _check_float(name, A)
+
+
+def _check_square(name: str, A: Tensor, arg: str = "A") -> None:
+    _check_matrix(name, A, arg)
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{name}: {arg} must be batches of square matrices, but they are {A.shape[-2]} by "
+                           f"{A.shape[-1]} matrices")
+
+
+def _check_same_dtype(name: str, A: Tensor, B: Tensor, b_name: str = "B") -> None:
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"{name}: Expected {b_name} to have the same dtype as A, but got {b_name}.dtype = "
+                           f"{scalar_type_name(B.dtype)} and A.dtype = {scalar_type_name(A.dtype)}")
+
+
+def _raise_info(name: str, info: np.ndarray, message) -> None:
+    """Raise LinAlgError for the first nonzero LAPACK-style ``info`` (batched: with the batch index)."""
+    flat = np.asarray(info).reshape(-1)
+    bad = np.nonzero(flat)[0]
+    if bad.size == 0:
+        return
+    where = f"(Batch element {bad[0]}): " if np.ndim(info) else ""
+    raise LinAlgError(f"{name}: {where}{message(int(flat[bad[0]]))}")
+
+
+# ---------------------------------------------------------------- LU-based: det, inv, solve
+
+
+def _lu_info(a):
+    """LAPACK getrf's info: 1 + index of the first zero pivot of ``a``'s LU, else 0 (batched)."""
+    if a.shape[-1] == 0:
+        return jnp.zeros(a.shape[:-2], jnp.int32)
+    lu, _, _ = jax.lax.linalg.lu(a)
+    zero = jnp.diagonal(lu, axis1=-2, axis2=-1) == 0
+    return jnp.where(jnp.any(zero, -1), jnp.argmax(zero, -1) + 1, 0).astype(jnp.int32)
+
+
+def _det(a):
+    return jnp.linalg.det(a)
+
+
+def det(A: Tensor, *, out=None) -> Tensor:
+    """Determinant of ``(*, n, n)`` → ``(*)``."""
+    _check_square("linalg.det", A)
+    return write_out(_run(_det, A, name="LinalgDetBackward0"), out)
+
+
+def _slogdet(a):
+    sign, logabs = jnp.linalg.slogdet(a)
+    return sign.astype(a.dtype), logabs
+
+
+def slogdet(A: Tensor, *, out=None):
+    """``(sign, log|det|)`` of ``(*, n, n)``."""
+    _check_square("linalg.slogdet", A)
+    result = return_types.linalg_slogdet(*_run(_slogdet, A, name="LinalgSlogdetBackward0"))
+    return result if out is None else return_types.linalg_slogdet(*write_out(result, out))
+
+
+def _inv(a):
+    return jnp.linalg.inv(a)
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
+    """``(inverse, info)`` of ``(*, n, n)``; ``info`` is nonzero where the matrix is singular."""
+    _check_square("linalg.inv", A)
+    info = _run(_lu_info, A.detach())
+    if check_errors:
+        _raise_singular("linalg.inv_ex", info)
+    result = return_types.linalg_inv_ex(_run(_inv, A, name="LinalgInvExBackward0"), info)
+    return result if out is None else return_types.linalg_inv_ex(*write_out(result, out))
+
+
+def _raise_singular(name: str, info: Tensor) -> None:
+    _raise_info(name, info.numpy(), lambda i: f"The diagonal element {i} is zero, the inversion could not be "
+                                              "completed because the input matrix is singular.")
+
+
+def inv(A: Tensor, *, out=None) -> Tensor:
+    """Inverse of ``(*, n, n)``; raises LinAlgError on a singular matrix."""
+    _check_square("linalg.inv", A)
+    _raise_singular("linalg.inv", _run(_lu_info, A.detach()))
+    return write_out(_run(_inv, A, name="LinalgInvExBackward0"), out)
+
+
+def _solve(a, b, *, left, vector):
+    if not left:
+        a, b = jnp.swapaxes(a, -1, -2), jnp.swapaxes(b, -1, -2)
+    if vector:
+        b = b[..., None]
+    batch = jnp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    x = jnp.linalg.solve(jnp.broadcast_to(a, batch + a.shape[-2:]), jnp.broadcast_to(b, batch + b.shape[-2:]))
+    if vector:
+        x = x[..., 0]
+    return x if left else jnp.swapaxes(x, -1, -2)
+
+
+def _solve_prepare(name: str, A: Tensor, B: Tensor, left: bool) -> bool:
+    _check_square(name, A)
+    _check_same_dtype(name, A, B)
+    vector = B.ndim == 1 or (left and B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    n = A.shape[-1]
+    k = B.shape[-1] if vector else (B.shape[-2] if left else B.shape[-1])
+    if k != n:
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({A.shape[-2]}x{n} and "
+                           f"{'x'.join(str(s) for s in B.shape[-2:])})")
+    return vector
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None):
+    """``(X, info)`` with ``A X = B`` (``X A = B`` when not ``left``); ``B`` may be a (batch of) vector(s)."""
+    vector = _solve_prepare("linalg.solve", A, B, left)
+    info = _run(_lu_info, A.detach())
+    if check_errors:
+        _raise_info("linalg.solve_ex", info.numpy(),
+                    lambda i: "The solver failed because the input matrix is singular.")
+    result = (_run(_solve, A, B, left=left, vector=vector, name="LinalgSolveExBackward0"), info)
+    return write_out(result, out) if out is not None else result
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
+    """``X`` with ``A X = B`` (``X A = B`` when not ``left``) for ``A`` of shape ``(*, n, n)``."""
+    vector = _solve_prepare("linalg.solve", A, B, left)
+    info = _run(_lu_info, A.detach()).numpy()
+    if np.any(info):
+        bad = np.nonzero(info.reshape(-1))[0][0]
+        where = f"(Batch element {bad}): " if info.ndim else ""
+        raise LinAlgError(f"torch.linalg.solve: {where}The solver failed because the input matrix is singular.")
+    return write_out(_run(_solve, A, B, left=left, vector=vector, name="LinalgSolveExBackward0"), out)
+
+
+# ---------------------------------------------------------------- Cholesky
+
+
+def _cholesky(a, *, upper):
+    lower = jnp.linalg.cholesky(a)
+    return jnp.conj(jnp.swapaxes(lower, -1, -2)) if upper else lower
+
+
+def _cholesky_info(A: Tensor) -> np.ndarray:
+    """Order of the first leading minor that is not positive-definite, per matrix (0 when it factors)."""
+    a = A.detach().numpy()
+    flat = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])
+    info = np.zeros(flat.shape[0], np.int32)
+    for b, m in enumerate(flat):
+        for k in range(1, m.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(m[:k, :k])
+            except np.linalg.LinAlgError:
+                info[b] = k
+                break
+    return info.reshape(a.shape[:-2])
+
+
+def _cholesky_message(i: int) -> str:
+    return (f"The factorization could not be completed because the input is not positive-definite (the leading "
+            f"minor of order {i} is not positive-definite).")
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
+    """``(L, info)``: the Cholesky factor of Hermitian positive-definite ``(*, n, n)``."""
+    _check_square("linalg.cholesky", A)
+    info = _cholesky_info(A)
+    if check_errors:
+        _raise_info("linalg.cholesky_ex", info, _cholesky_message)
+    from ._ops.creation import tensor
+    result = return_types.linalg_cholesky_ex(_run(_cholesky, A, upper=upper, name="LinalgCholeskyExBackward0"),
+                                             tensor(info, dtype=dt.int32))
+    return result if out is None else return_types.linalg_cholesky_ex(*write_out(result, out))
+
+
+def cholesky(A: Tensor, *, upper: bool = False, out=None) -> Tensor:
+    """Cholesky factor ``L`` (``A = L L^H``) of Hermitian positive-definite ``(*, n, n)``."""
+    _check_square("linalg.cholesky", A)
+    _raise_info("linalg.cholesky", _cholesky_info(A), _cholesky_message)
+    return write_out(_run(_cholesky, A, upper=upper, name="LinalgCholeskyExBackward0"), out)
+
+
+# ---------------------------------------------------------------- decompositions
+
+
+def _qr(a, *, mode):
+    if mode == "r":
+        return jnp.zeros((0,), a.dtype), jnp.linalg.qr(a, mode="r")
+    return jnp.linalg.qr(a, mode=mode)
+
+
+def qr(A: Tensor, mode: str = "reduced", *, out=None):
+    """``(Q, R)`` of ``(*, m, n)``; ``mode`` is 'reduced', 'complete' or 'r' (then Q is empty)."""
+    _check_matrix("linalg.qr", A)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           "or 'complete'")
+    result = return_types.linalg_qr(*_run(_qr, A, mode=mode, name="LinalgQrBackward0"))
+    return result if out is None else return_types.linalg_qr(*write_out(result, out))
+
+
+def _hermitian(a, *, upper):
+    """The Hermitian matrix read from one triangle of ``a``, with the gradient of ``(a + a^H) / 2``."""
+    tri = jnp.triu(a) if upper else jnp.tril(a)
+    full = tri + jnp.conj(jnp.swapaxes(jnp.triu(a, 1) if upper else jnp.tril(a, -1), -1, -2))
+    full = full.at[..., jnp.arange(a.shape[-1]), jnp.arange(a.shape[-1])].set(
+        jnp.real(jnp.diagonal(a, axis1=-2, axis2=-1)).astype(a.dtype))
+    sym = (a + jnp.conj(jnp.swapaxes(a, -1, -2))) / 2
+    return jax.lax.stop_gradient(full) + (sym - jax.lax.stop_gradient(sym))
+
+
+def _eigh(a, *, upper):
+    return jnp.linalg.eigh(_hermitian(a, upper=upper), symmetrize_input=False)
+
+
+def _uplo(UPLO: str) -> bool:
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return UPLO == "U"
+
+
+def eigh(A: Tensor, UPLO: str = "L", *, out=None):
+    """``(eigenvalues, eigenvectors)`` of Hermitian ``(*, n, n)``, eigenvalues ascending and real."""
+    _check_square("linalg.eigh", A)
+    result = return_types.linalg_eigh(*_run(_eigh, A, upper=_uplo(UPLO), name="LinalgEighBackward0"))
+    return result if out is None else return_types.linalg_eigh(*write_out(result, out))
+
+
+def _eigvalsh(a, *, upper):
+    return _eigh(a, upper=upper)[0]
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
+    """Eigenvalues (ascending, real) of Hermitian ``(*, n, n)``."""
+    _check_square("linalg.eigvalsh", A)
+    return write_out(_run(_eigvalsh, A, upper=_uplo(UPLO), name="LinalgEighBackward0"), out)
+
+
+def _eig(a):
+    return jnp.linalg.eig(a)
+
+
+def eig(A: Tensor, *, out=None):
+    """``(eigenvalues, eigenvectors)`` of ``(*, n, n)``, both complex; eigenvectors have unit norm."""
+    _check_square("linalg.eig", A)
+    result = return_types.linalg_eig(*_run(_eig, A, name="LinalgEigBackward0"))
+    return result if out is None else return_types.linalg_eig(*write_out(result, out))
+
+
+def _eigvals(a):
+    return jnp.linalg.eigvals(a)
+
+
+def eigvals(A: Tensor, *, out=None) -> Tensor:
+    """Complex eigenvalues of ``(*, n, n)``."""
+    _check_square("linalg.eigvals", A)
+    return write_out(_run(_eigvals, A, name="LinalgEigBackward0"), out)
+
+
+def _svd(a, *, full_matrices):
+    return jnp.linalg.svd(a, full_matrices=full_matrices)
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
+    """``(U, S, Vh)`` with ``A = U diag(S) Vh`` for ``(*, m, n)``; S descending."""
+    _check_matrix("linalg.svd", A)
+    result = return_types.linalg_svd(*_run(_svd, A, full_matrices=full_matrices, name="LinalgSvdBackward0"))
+    return result if out is None else return_types.linalg_svd(*write_out(result, out))
+
+
+def _svdvals(a):
+    return jnp.linalg.svd(a, compute_uv=False)
+
+
+def svdvals(A: Tensor, *, driver=None, out=None) -> Tensor:
+    """Singular values (descending) of ``(*, m, n)``."""
+    _check_matrix("linalg.svdvals", A)
+    return write_out(_run(_svdvals, A, name="LinalgSvdBackward0"), out)
+
+
+# ---------------------------------------------------------------- LU
+
+
+def _lu_factor(a):
+    lu, pivots, _ = jax.lax.linalg.lu(a)
+    return lu, (pivots + 1).astype(jnp.int32)
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None):
+    """``(LU, pivots, info)``: packed LU factors and 1-based row swaps of ``(*, m, n)``."""
+    _check_matrix("linalg.lu_factor", A)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    LU, pivots = _run(_lu_factor, A, name="LinalgLuFactorExBackward0")
+    info = _run(_lu_info, A.detach()) if A.shape[-1] == A.shape[-2] else _run(_lu_info_rect, LU.detach())
+    if check_errors:
+        _raise_info("torch.linalg.lu_factor_ex", info.numpy(),
+                    lambda i: f"U[{i},{i}] is zero and using it on lu_solve would result in a division by zero. "
+                              "If you still want to perform the factorization, consider calling "
+                              "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    result = (LU, pivots, info)
+    return write_out(result, out) if out is not None else result
+
+
+def _lu_info_rect(lu):
+    zero = jnp.diagonal(lu, axis1=-2, axis2=-1) == 0
+    return jnp.where(jnp.any(zero, -1), jnp.argmax(zero, -1) + 1, 0).astype(jnp.int32)
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True, out=None):
+    """``(LU, pivots)``: packed LU factors and 1-based row swaps of ``(*, m, n)``."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    if A.shape[-1] == A.shape[-2]:
+        _raise_info("torch.linalg.lu_factor", info.numpy(),
+                    lambda i: f"U[{i},{i}] is zero and using it on lu_solve would result in a division by zero. "
+                              "If you still want to perform the factorization, consider calling "
+                              "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    result = return_types.linalg_lu_factor(LU, pivots)
+    return result if out is None else return_types.linalg_lu_factor(*write_out(result, out))
+
+
+def _permutation(pivots, m):
+    return jax.lax.linalg.lu_pivots_to_permutation(pivots - 1, m)
+
+
+def _lu_unpack(lu, pivots, *, unpack_data, unpack_pivots):
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    if unpack_pivots:
+        perm = _permutation(pivots, m)
+        # A = P L U with P[perm[i], i] = 1
+        P = jnp.swapaxes(jax.nn.one_hot(perm, m, dtype=lu.dtype), -1, -2)
+    else:
+        P = jnp.zeros((0,), lu.dtype)
+    if unpack_data:
+        L = jnp.tril(lu[..., :, :k], -1) + jnp.eye(m, k, dtype=lu.dtype)
+        U = jnp.triu(lu[..., :k, :])
+    else:
+        L = U = jnp.zeros((0,), lu.dtype)
+    return P, L, U
+
+
+def _lu(a):
+    lu, pivots = _lu_factor(a)
+    return _lu_unpack(lu, pivots, unpack_data=True, unpack_pivots=True)
+
+
+def lu(A: Tensor, *, pivot: bool = True, out=None):
+    """``(P, L, U)`` with ``A = P L U`` for ``(*, m, n)``."""
+    _check_matrix("linalg.lu", A)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    result = return_types.linalg_lu(*_run(_lu, A, name="LinalgLuBackward0"))
+    return result if out is None else return_types.linalg_lu(*write_out(result, out))
+
+
+def _triangular(a, b, *, upper, left, unit):
+    batch = jnp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = jnp.broadcast_to(a, batch + a.shape[-2:])
+    b = jnp.broadcast_to(b, batch + b.shape[-2:])
+    return jax.lax.linalg.triangular_solve(a, b, left_side=left, lower=not upper, unit_diagonal=unit)
+
+
+def _lu_solve(lu, pivots, b, *, left, adjoint):
+    m = lu.shape[-1]
+    perm = _permutation(pivots, m)
+    P = jnp.swapaxes(jax.nn.one_hot(perm, m, dtype=lu.dtype), -1, -2)
+    L = jnp.tril(lu, -1) + jnp.eye(m, dtype=lu.dtype)
+    U = jnp.triu(lu)
+    h = lambda x: jnp.conj(jnp.swapaxes(x, -1, -2))  # noqa: E731
+    if not left:  # X A = B  <=>  A^H X^H = B^H
+        return h(_lu_solve(lu, pivots, h(b), left=True, adjoint=not adjoint))
+    if adjoint:  # U^H L^H P^T X = B
+        y = _triangular(h(U), b, upper=False, left=True, unit=False)
+        y = _triangular(h(L), y, upper=True, left=True, unit=True)
+        return jnp.matmul(P, y)
+    y = jnp.matmul(jnp.swapaxes(P, -1, -2), b)
+    y = _triangular(L, y, upper=False, left=True, unit=True)
+    return _triangular(U, y, upper=True, left=True, unit=False)
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False, out=None) -> Tensor:
+    """``X`` with ``A X = B`` given ``A``'s ``lu_factor``."""
+    _check_square("linalg.lu_solve", LU, "LU")
+    return write_out(_run(_lu_solve, LU, pivots, B, left=left, adjoint=adjoint, name="LinalgLuSolveBackward0"), out)
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False,
+                     out=None) -> Tensor:
+    """``X`` with ``A X = B`` (``X A = B`` when not ``left``) for triangular ``A``."""
+    _check_square("linalg.solve_triangular", A)
+    _check_same_dtype("linalg.solve_triangular", A, B)
+    return write_out(_run(_triangular, A, B, upper=upper, left=left, unit=unitriangular,
+                          name="LinalgSolveTriangularBackward0"), out)
+
+
+# ---------------------------------------------------------------- norms
+
+
+def _vector_norm(x, *, ord, dims, keepdim, dtype):
+    x = jnp.abs(x if dtype is None else x.astype(dtype))
+    if ord == math.inf:
+        return jnp.max(x, axis=dims, keepdims=keepdim)
+    if ord == -math.inf:
+        return jnp.min(x, axis=dims, keepdims=keepdim)
+    if ord == 0:
+        return jnp.sum((x != 0).astype(x.dtype), axis=dims, keepdims=keepdim)
+    if ord == 2:
+        # zero-safe so the gradient at the origin is 0, as in PyTorch
+        sq = jnp.sum(x * x, axis=dims, keepdims=keepdim)
+        safe = jnp.where(sq == 0, 1, sq)
+        return jnp.where(sq == 0, 0, jnp.sqrt(safe))
+    if ord == 1:
+        return jnp.sum(x, axis=dims, keepdims=keepdim)
+    total = jnp.sum(x ** ord, axis=dims, keepdims=keepdim)
+    safe = jnp.where(total == 0, 1, total)
+    return jnp.where(total == 0, 0, safe ** (1.0 / ord))
+
+
+def _real_of(d: dt.dtype) -> dt.dtype:
+    return {dt.complex64: dt.float32, dt.complex128: dt.float64, dt.complex32: dt.float16}.get(d, d)
+
+
+def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """The ``ord``-norm of ``x`` over ``dim`` (all elements when None)."""
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{scalar_type_name(x.dtype)}")
+    if isinstance(dim, int):
+        dim = (dim,)
+    dims = None if dim is None else tuple(wrap_dim(d, max(x.ndim, 1)) for d in dim)
+    if x.ndim == 0 and dims is not None:
+        dims = None
+    if ord < 0 or ord == math.inf:
+        shape = x.shape if dims is None else tuple(x.shape[d] for d in dims)
+        if 0 in tuple(shape) or (x.numel() == 0 and dims is None):
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
+                               "operation does not have an identity")
+    compute = None if dtype is None else dt.to_jax_dtype(dtype)
+    return write_out(_run(_vector_norm, x, ord=float(ord), dims=dims, keepdim=keepdim, dtype=compute,
+                          name="LinalgVectorNormBackward0"), out)
+
+
+def _matrix_norm(a, *, ord, dims, keepdim):
+    row, col = dims
+    if ord in ("fro", "nuc", 2.0, -2.0):
+        if ord == "fro":
+            return _vector_norm(a, ord=2.0, dims=dims, keepdim=keepdim, dtype=None)
+        m = jnp.moveaxis(a, dims, (-2, -1))
+        s = jnp.linalg.svd(m, compute_uv=False)
+        r = jnp.sum(s, -1) if ord == "nuc" else (s[..., 0] if ord == 2.0 else s[..., -1])
+        if keepdim:
+            r = jnp.expand_dims(r, tuple(sorted(dims)))
+        return r
+    sum_dim, red_dim = (row, col) if abs(ord) == 1 else (col, row)
+    sums = jnp.sum(jnp.abs(a), axis=sum_dim, keepdims=True)
+    r = (jnp.max if ord > 0 else jnp.min)(sums, axis=red_dim, keepdims=True)
+    return r if keepdim else jnp.squeeze(r, dims)
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
+    """Matrix norm (``'fro'``, ``'nuc'``, ±1, ±2, ±inf) over the two dims ``dim``."""
+    _check_matrix("linalg.matrix_norm", A)
+    if isinstance(ord, str):
+        if ord not in ("fro", "nuc"):
+            raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    elif ord not in (1, -1, 2, -2, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    dims = tuple(wrap_dim(d, A.ndim) for d in dim)
+    if dims[0] == dims[1]:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    x = A if dtype is None else A.to(dtype)
+    return write_out(_run(_matrix_norm, x, ord=ord if isinstance(ord, str) else float(ord), dims=dims,
+                          keepdim=keepdim, name="LinalgMatrixNormBackward0"), out)
+
+
+def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, out=None, dtype=None) -> Tensor:
+    """Vector norm (1 dim, or flattened when ``ord`` is None) or matrix norm (2 dims, or a 2-D input)."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2 or (dim is None and ord is not None and A.ndim == 2):
+        return matrix_norm(A, "fro" if ord is None else ord, (-2, -1) if dim is None else dim, keepdim,
+                           dtype=dtype, out=out)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 2. Got {list(dim or ())}")
+    if dim is None and ord is not None and A.ndim != 1:
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+                           f"{A.ndim}D.")
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
+
+
+# ---------------------------------------------------------------- pseudo-inverse, rank, lstsq, cond
+
+
+def _tolerance(s, atol, rtol, *, default_rtol):
+    """Cutoff below which singular values count as zero: ``max(atol, rtol * s_max)``."""
+    smax = s[..., :1]
+    atol = jnp.zeros_like(smax) if atol is None else jnp.asarray(atol, s.dtype)[..., None]
+    if rtol is None:
+        rtol = jnp.zeros_like(smax) + (default_rtol if atol is None or default_rtol else 0)
+    else:
+        rtol = jnp.asarray(rtol, s.dtype)[..., None]
+    return jnp.maximum(atol, rtol * smax)
+
+
+def _rtol_default(a_shape, dtype, atol_given: bool) -> float:
+    if atol_given:
+        return 0.0
+    return float(np.finfo(np.dtype(dtype)).eps * max(a_shape[-2:]))
+
+
+def _pinv(a, atol, rtol, *, hermitian, default_rtol):
+    if hermitian:
+        w, v = _eigh(a, upper=False)
+        s = jnp.abs(w)
+        order = jnp.argsort(-s, axis=-1)
+        smax = jnp.take_along_axis(s, order, -1)
+        cut = _tolerance(smax, atol, rtol, default_rtol=default_rtol)
+        winv = jnp.where(s > cut, 1 / jnp.where(s > cut, w, 1), 0)
+        return jnp.matmul(v * winv[..., None, :].astype(v.dtype), jnp.conj(jnp.swapaxes(v, -1, -2)))
+    u, s, vh = jnp.linalg.svd(a, full_matrices=False)
+    cut = _tolerance(s, atol, rtol, default_rtol=default_rtol)
+    sinv = jnp.where(s > cut, 1 / jnp.where(s > cut, s, 1), 0)
+    return jnp.matmul(jnp.conj(jnp.swapaxes(vh, -1, -2)) * sinv[..., None, :].astype(a.dtype),
+                      jnp.conj(jnp.swapaxes(u, -1, -2)))
+
+
+def _tol(x):
+    return x if x is None or isinstance(x, Tensor) else float(x)
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out=None) -> Tensor:
+    """Moore–Penrose pseudo-inverse of ``(*, m, n)`` → ``(*, n, m)``."""
+    _check_matrix("linalg.pinv", A)
+    default = _rtol_default(A.shape, A._value.dtype, atol is not None) if rtol is None else 0.0
+    return write_out(apply(_pinv, A, _tol(atol), _tol(rtol),
+                           static=static(hermitian=hermitian, default_rtol=default), name="LinalgPinvBackward0"),
+                     out)
+
+
+def _matrix_rank(a, atol, rtol, *, hermitian, default_rtol):
+    s = jnp.abs(_eigh(a, upper=False)[0]) if hermitian else jnp.linalg.svd(a, compute_uv=False)
+    if hermitian:
+        s = -jnp.sort(-s, axis=-1)
+    cut = _tolerance(s, atol, rtol, default_rtol=default_rtol)
+    return jnp.sum(s > cut, axis=-1).astype(jnp.int64)
+
+
+def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol=None, out=None) -> Tensor:
+    """Numerical rank of ``(*, m, n)``: singular values above ``max(atol, rtol * s_max)``."""
+    _check_matrix("linalg.matrix_rank", A)
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    default = _rtol_default(A.shape, A._value.dtype, atol is not None) if rtol is None else 0.0
+    return write_out(apply(_matrix_rank, A.detach(), _tol(atol), _tol(rtol),
+                           static=static(hermitian=hermitian, default_rtol=default)), out)
+
+
+def _lstsq(a, b, *, vector):
+    if vector:
+        b = b[..., None]
+    x = jnp.matmul(_pinv(a, None, None, hermitian=False, default_rtol=0.0), b)
+    return x[..., 0] if vector else x
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
+    """``(solution, residuals, rank, singular_values)`` of min ``||A X - B||`` for ``(*, m, n)`` A."""
+    _check_matrix("torch.linalg.lstsq", A)
+    _check_same_dtype("torch.linalg.lstsq", A, B)
+    vector = B.ndim == A.ndim - 1
+    if A.shape[-2] != (B.shape[-1] if vector else B.shape[-2]):
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+    from ._ops.creation import empty
+    real = _real_of(A.dtype)
+    solution = _run(_lstsq, A, B, vector=vector, name="LinalgLstsqBackward0")
+    rank = matrix_rank(A) if driver not in ("gels",) else empty((0,), dtype=dt.int64)
+    return return_types.linalg_lstsq(solution, empty((0,), dtype=real), rank, empty((0,), dtype=real))
+
+
+def cond(A: Tensor, p=None, *, out=None) -> Tensor:
+    """Condition number of ``(*, n, n)`` (any ``(*, m, n)`` for p in None, 2, -2) in the ``p`` norm."""
+    _check_matrix("linalg.cond", A)
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        from ._ops.shape import select
+        big, small = select(s, -1, 0), select(s, -1, -1)
+        return write_out(big / small if p != -2 else small / big, out)
+    _check_square("linalg.cond", A)
+    return write_out(matrix_norm(A, p) * matrix_norm(inv(A), p), out)
+
+
+# ---------------------------------------------------------------- functions of a matrix
+
+
+def _matrix_power(a, *, n):
+    if n < 0:
+        a, n = jnp.linalg.inv(a), -n
+    result = None
+    while n:
+        if n & 1:
+            result = a if result is None else jnp.matmul(result, a)
+        n >>= 1
+        if n:
+            a = jnp.matmul(a, a)
+    return result
+
+
+def _eye_like(a):
+    return jnp.broadcast_to(jnp.eye(a.shape[-1], dtype=a.dtype), a.shape)
+
+
+def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
+    """``A`` to the integer power ``n`` (negative: of the inverse) for ``(*, m, m)``."""
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2] if A.ndim > 1 else 1} by {A.shape[-1] if A.ndim else 1} matrices")
+    if n == 0:
+        return write_out(_run(_eye_like, A), out)
+    if n < 0:
+        _raise_singular("linalg.inv", _run(_lu_info, A.detach()))
+    return write_out(_run(_matrix_power, A, n=int(n), name="LinalgMatrixPowerBackward0"), out)
+
+
+def _matrix_exp(a):
+    flat = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])
+    return jax.vmap(jax.scipy.linalg.expm)(flat).reshape(a.shape)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """Matrix exponential of ``(*, n, n)``."""
+    _check_square("linalg.matrix_exp", A)
+    return _run(_matrix_exp, A, name="LinalgMatrixExpBackward0")
+
+
+def _multi_dot(*arrays):
+    out = arrays[0]
+    for a in arrays[1:]:
+        out = jnp.matmul(out, a)
+    return out
+
+
+def multi_dot(tensors, *, out=None) -> Tensor:
+    """The product of a list of matrices (the first may be 1-D, as may the last)."""
+    n = len(tensors)
+    if n < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
+    for i, t in enumerate(tensors):
+        ok = t.ndim == 2 or (t.ndim == 1 and i in (0, n - 1))
+        if not ok:
+            which = ("first" if i == 0 else "last") if i in (0, n - 1) else None
+            raise RuntimeError(f"multi_dot(): the {which} tensor must be 1D or 2D but got {t.ndim}D" if which else
+                               f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
+    if len({t.dtype for t in tensors}) > 1:
+        raise RuntimeError("multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                           f"{tensors[0].dtype} and tensor 1 is {tensors[1].dtype}")
+    return write_out(apply(_multi_dot, *tensors, name="MmBackward0"), out)
+
+
+def _cross(a, b, *, dim):
+    return jnp.cross(a, b, axis=dim)
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1, out=None) -> Tensor:
+    """Cross product of 3-vectors along ``dim`` (inputs broadcast)."""
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+    d = wrap_dim(dim, input.ndim)
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[d]} and "
+                           f"{other.shape[d]}")
+    return write_out(_run(_cross, input, other, dim=d, name="LinalgCrossBackward0"), out)
+
+
+def _vecdot(x, y, *, dim, dtype):
+    return jnp.sum(jnp.conj(x.astype(dtype)) * y.astype(dtype), axis=dim)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out=None) -> Tensor:
+    """``sum(conj(x) * y)`` along ``dim`` (inputs broadcast)."""
+    d = result_dtype(x, y)
+    if x.dtype is not y.dtype:
+        raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                           f"{scalar_type_name(x.dtype)} and y of type {scalar_type_name(y.dtype)} instead")
+    return write_out(_run(_vecdot, x, y, dim=dim, dtype=d), out)
+
+
+def _householder_product(a, tau):
+    m, n = a.shape[-2:]
+    q = jnp.broadcast_to(jnp.eye(m, n, dtype=a.dtype), a.shape[:-2] + (m, n))
+    rows = jnp.arange(m)
+    for i in reversed(range(tau.shape[-1])):
+        v = jnp.where(rows == i, 1, jnp.where(rows > i, a[..., :, i], 0)).astype(a.dtype)
+        vhq = jnp.einsum("...i,...ij->...j", jnp.conj(v), q)
+        q = q - tau[..., i, None, None] * v[..., :, None] * vhq[..., None, :]
+    return q
+
+
+def householder_product(A: Tensor, tau: Tensor, *, out=None) -> Tensor:
+    """The first ``n`` columns of the product of Householder reflectors ``(A[:, i], tau[i])``."""
+    if A.ndim < 2:
+        raise RuntimeError("torch.linalg.householder_product: input must have at least 2 dimensions.")
+    if A.shape[-2] < A.shape[-1]:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if tau.shape[-1] > A.shape[-1]:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    return write_out(_run(_householder_product, A, tau, name="LinalgHouseholderProductBackward0"), out)
+
+
+def tensorinv(A: Tensor, ind: int = 2, *, out=None) -> Tensor:
+    """Inverse of ``A`` seen as a linear map from its last ``ndim - ind`` dims to its first ``ind`` dims."""
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    out_shape, in_shape = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    rows, cols = math.prod(out_shape), math.prod(in_shape)
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return write_out(inv(A.reshape(rows, cols)).reshape(*(in_shape + out_shape)), out)
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims=None, *, out=None) -> Tensor:
+    """``X`` with ``tensordot(A, X, X.ndim) = B``; ``dims`` of ``A`` are first moved to the end."""
+    if dims is not None:
+        from ._ops.shape import movedim
+        dims = [wrap_dim(d, A.ndim) for d in dims]
+        A = movedim(A, dims, list(range(A.ndim - len(dims), A.ndim)))
+    x_shape = tuple(A.shape[B.ndim:])
+    n = math.prod(x_shape)
+    if math.prod(B.shape) != n:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+                           f"prod(self.shape[:other.ndim]), but got {n} != {math.prod(B.shape)}")
+    return write_out(solve(A.reshape(n, n), B.reshape(n)).reshape(*x_shape), out)
+
+
+def _diagonal(a, *, offset, dim1, dim2):
+    return jnp.diagonal(a, offset, dim1, dim2)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The ``offset`` diagonal of the matrices over ``(dim1, dim2)``, as the last dim."""
+    return _run(_diagonal, A, offset=offset, dim1=wrap_dim(dim1, A.ndim), dim2=wrap_dim(dim2, A.ndim),
+                name="DiagonalBackward0")
+
+
+def _vander(x, *, n):
+    return x[..., None] ** jnp.arange(n).astype(x.dtype) if n else jnp.zeros(x.shape + (0,), x.dtype)
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """``(*, n)`` → ``(*, n, N)`` of increasing powers ``x ** k``, ``k < N`` (default ``n``)."""
+    if x.ndim < 1:
+        raise RuntimeError("linalg.vander: x must have at least one dimension.")
+    n = x.shape[-1] if N is None else N
+    if n < 2 and N is not None and N < 0:
+        raise RuntimeError("N must be greater than 1.")
+    x = x if x.dtype is not dt.bool else x.to(dt.int64)
+    return _run(_vander, x, n=int(n), name="LinalgVanderBackward0")
+
+
+def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """Alias of ``torch.matmul``."""
+    from ._ops.blas import matmul as _matmul
+    return _matmul(input, other, out=out)
+

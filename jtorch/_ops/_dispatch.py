@@ -37,7 +37,10 @@ def vjp_of(*args, fn, static, diff, outs, n):
         return tuple(out[i] for i in outs)
 
     _, pullback = jax.vjp(restricted, *(arrays[i] for i in diff))
-    return tuple(pullback(tuple(cotangents)))
+    # PyTorch's complex gradients are the conjugates of JAX's pullback of the conjugate cotangents
+    # (conjugation is the identity on real arrays)
+    grads = pullback(tuple(jnp.conj(c) for c in cotangents))
+    return tuple(jnp.conj(g) for g in grads)
 
 
 def _camel(name: str) -> str:

@@ -1,8 +1,13 @@
-"""Matrix products: matmul, mm, bmm, mv, dot, outer, addmm/addmv/addbmm/baddbmm, einsum, tensordot, kron."""
+"""Matrix products (matmul, mm, bmm, mv, dot, outer, addmm/addmv/addbmm/baddbmm, einsum, tensordot, kron) and
+the torch-level matrix functions (det, inverse, cholesky*, qr, svd, lu*, triangular_solve, vander, ...)."""
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
+from .. import _dtype as dt
+from .. import linalg, return_types
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._registry import register
@@ -193,3 +198,231 @@ def _kron(a, b):
 def kron(input, other, *, out=None) -> Tensor:
     """Kronecker product."""
     return write_out(apply(_kron, input, other), out)
+
+
+def _vdot(a, b):
+    return jnp.vdot(a, b)
+
+
+@register
+def vdot(input, other, *, out=None) -> Tensor:
+    """``sum(conj(input) * other)`` of two 1-D tensors."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    _check_same_dtype("vdot", input, other)
+    return write_out(apply(_vdot, input, other), out)
+
+
+def _inner(a, b, *, dtype):
+    return jnp.inner(a.astype(dtype), b.astype(dtype))
+
+
+@register
+def inner(input, other, *, out=None) -> Tensor:
+    """Sum of products over the last dims (``(*a, k)``, ``(*b, k)`` → ``(*a, *b)``)."""
+    if input.ndim and other.ndim and input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(input.shape)} and {list(other.shape)}")
+    return write_out(apply(_inner, input, other, static=(("dtype", np_dtype(result_dtype(input, other))),)), out)
+
+
+@register(method=False)
+def chain_matmul(*matrices, out=None) -> Tensor:
+    """Product of 2-D matrices (deprecated form of ``linalg.multi_dot``)."""
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    return linalg.multi_dot(matrices, out=out)
+
+
+@register
+def cross(input, other, dim=None, *, out=None) -> Tensor:
+    """Cross product along ``dim`` (default: the first dim of size 3)."""
+    if dim is None:
+        dim = next((i for i, n in enumerate(input.shape) if n == 3), -1)
+    return linalg.cross(input, other, dim=dim, out=out)
+
+
+def _torch_level(name: str, target, doc: str):
+    """``torch.<name>`` and ``Tensor.<name>`` forwarding to a ``torch.linalg`` function."""
+    def op(input, *args, **kwargs):
+        return target(input, *args, **kwargs)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return register(op, name=name)
+
+
+det = _torch_level("det", linalg.det, "Determinant of ``(*, n, n)``.")
+slogdet = _torch_level("slogdet", linalg.slogdet, "``(sign, log|det|)`` of ``(*, n, n)``.")
+inverse = _torch_level("inverse", linalg.inv, "Inverse of ``(*, n, n)``.")
+matrix_power = _torch_level("matrix_power", linalg.matrix_power, "``A`` to the integer power ``n``.")
+matrix_exp = _torch_level("matrix_exp", linalg.matrix_exp, "Matrix exponential of ``(*, n, n)``.")
+orgqr = _torch_level("orgqr", linalg.householder_product, "Product of Householder reflectors.")
+
+
+def _logdet(a):
+    sign, logabs = jnp.linalg.slogdet(a)
+    if jnp.iscomplexobj(a):
+        return jnp.log(sign) + logabs
+    return jnp.where(sign < 0, jnp.nan, jnp.where(sign == 0, -jnp.inf, logabs))
+
+
+@register
+def logdet(input) -> Tensor:
+    """``log(det(input))`` for ``(*, n, n)``: NaN for a negative determinant, -inf for zero."""
+    linalg._check_square("linalg.slogdet", input)
+    return apply(_logdet, input, name="LogdetBackward0")
+
+
+@register
+def pinverse(input, rcond: float = 1e-15) -> Tensor:
+    """Pseudo-inverse with singular values below ``rcond * s_max`` dropped."""
+    return linalg.pinv(input, rtol=rcond)
+
+
+@register
+def cholesky(input, upper: bool = False, *, out=None) -> Tensor:
+    """Cholesky factor (lower, or upper with ``upper``) of ``(*, n, n)``."""
+    return linalg.cholesky(input, upper=upper, out=out)
+
+
+def _cholesky_solve(b, u, *, upper):
+    batch = jnp.broadcast_shapes(b.shape[:-2], u.shape[:-2])
+    b = jnp.broadcast_to(b, batch + b.shape[-2:])
+    u = jnp.broadcast_to(u, batch + u.shape[-2:])
+    lower = jnp.conj(jnp.swapaxes(u, -1, -2)) if upper else u
+    y = jax.lax.linalg.triangular_solve(lower, b, left_side=True, lower=True)
+    return jax.lax.linalg.triangular_solve(lower, y, left_side=True, lower=True, transpose_a=True,
+                                           conjugate_a=True)
+
+
+@register
+def cholesky_solve(input, input2, upper: bool = False, *, out=None) -> Tensor:
+    """``X`` with ``A X = input`` given ``A``'s Cholesky factor ``input2``."""
+    if input.ndim < 2 or input2.ndim < 2:
+        raise RuntimeError(f"b should have at least 2 dimensions, but has {input.ndim} dimensions instead"
+                           if input.ndim < 2 else
+                           f"u should have at least 2 dimensions, but has {input2.ndim} dimensions instead")
+    return write_out(apply(_cholesky_solve, input, input2, static=(("upper", upper),),
+                           name="CholeskySolveBackward0"), out)
+
+
+def _cholesky_inverse(u, *, upper):
+    eye = jnp.broadcast_to(jnp.eye(u.shape[-1], dtype=u.dtype), u.shape)
+    return _cholesky_solve(eye, u, upper=upper)
+
+
+@register
+def cholesky_inverse(input, upper: bool = False, *, out=None) -> Tensor:
+    """Inverse of ``A`` given its Cholesky factor ``input``."""
+    linalg._check_square("cholesky_inverse", input, "input")
+    return write_out(apply(_cholesky_inverse, input, static=(("upper", upper),), name="CholeskyInverseBackward0"),
+                     out)
+
+
+@register
+def qr(input, some: bool = True, *, out=None):
+    """``(Q, R)`` of ``(*, m, n)``: reduced when ``some``, else complete."""
+    result = return_types.qr(*linalg.qr(input, "reduced" if some else "complete"))
+    return result if out is None else return_types.qr(*write_out(result, out))
+
+
+def _svd(a, *, some, compute_uv):
+    m, n = a.shape[-2:]
+    if not compute_uv:
+        s = jnp.linalg.svd(a, compute_uv=False)
+        return (jnp.zeros(a.shape[:-2] + (m, m if not some else min(m, n)), a.dtype), s,
+                jnp.zeros(a.shape[:-2] + (n, n if not some else min(m, n)), a.dtype))
+    u, s, vh = jnp.linalg.svd(a, full_matrices=not some)
+    return u, s, jnp.conj(jnp.swapaxes(vh, -1, -2))
+
+
+@register
+def svd(input, some: bool = True, compute_uv: bool = True, *, out=None):
+    """``(U, S, V)`` with ``input = U diag(S) V^H`` (note V, not V^H)."""
+    linalg._check_matrix("linalg.svd", input)
+    result = return_types.svd(*apply(_svd, input, static=(("some", some), ("compute_uv", compute_uv)),
+                                     name="LinalgSvdBackward0"))
+    return result if out is None else return_types.svd(*write_out(result, out))
+
+
+@register
+def lu(input, pivot: bool = True, get_infos: bool = False, out=None):
+    """``(LU, pivots)`` (with ``infos`` when ``get_infos``) of ``(*, m, n)``."""
+    LU, pivots, infos = linalg.lu_factor_ex(input, pivot=pivot)
+    result = (LU, pivots, infos) if get_infos else (LU, pivots)
+    return write_out(result, out) if out is not None else result
+
+
+@register
+def lu_solve(b, LU_data, LU_pivots, *, out=None) -> Tensor:
+    """``X`` with ``A X = b`` given ``A``'s packed LU factors."""
+    return linalg.lu_solve(LU_data, LU_pivots, b, out=out)
+
+
+@register(method=False)
+def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True, *, out=None):
+    """``(P, L, U)`` from the packed output of ``lu``/``linalg.lu_factor``."""
+    result = return_types.lu_unpack(*apply(linalg._lu_unpack, LU_data, LU_pivots,
+                                           static=(("unpack_data", unpack_data), ("unpack_pivots", unpack_pivots)),
+                                           name="LuUnpackBackward0"))
+    return result if out is None else return_types.lu_unpack(*write_out(result, out))
+
+
+def _triangular_solve(b, a, *, upper, transpose, unit):
+    if transpose:
+        a, upper = jnp.swapaxes(a, -1, -2), not upper
+    x = linalg._triangular(a, b, upper=upper, left=True, unit=unit)
+    return x, jnp.broadcast_to(a if not transpose else jnp.swapaxes(a, -1, -2), x.shape[:-2] + a.shape[-2:])
+
+
+@register
+def triangular_solve(input, A, upper: bool = True, transpose: bool = False, unitriangular: bool = False, *,
+                     out=None):
+    """``(X, A)`` with ``A X = input`` (``A^T X = input`` with ``transpose``) for triangular ``A``."""
+    if input.ndim < 2 or A.ndim < 2:
+        raise RuntimeError(f"torch.triangular_solve: Expected b to have at least 2 dimensions, but it has "
+                           f"{input.ndim} dimensions instead" if input.ndim < 2 else
+                           f"torch.triangular_solve: Expected A to have at least 2 dimensions, but it has "
+                           f"{A.ndim} dimensions instead")
+    result = return_types.triangular_solve(*apply(
+        _triangular_solve, input, A, static=(("upper", upper), ("transpose", transpose), ("unit", unitriangular)),
+        name="TriangularSolveBackward0"))
+    return result if out is None else return_types.triangular_solve(*write_out(result, out))
+
+
+def _vander(x, *, n, increasing):
+    powers = jnp.arange(n)
+    if not increasing:
+        powers = powers[::-1]
+    return x[:, None] ** powers.astype(x.dtype)
+
+
+@register(method=False)
+def vander(x, N: int | None = None, increasing: bool = False) -> Tensor:
+    """``(n,)`` → ``(n, N)`` of powers of ``x`` (decreasing unless ``increasing``)."""
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    if N is not None and N < 0:
+        raise RuntimeError("N must be non-negative.")
+    n = x.shape[0] if N is None else N
+    if x.dtype is dt.bool or x.dtype._kind in "iu":
+        x = x.to(dt.int64)
+    return apply(_vander, x, static=(("n", int(n)), ("increasing", increasing)))
+
+
+def _triangle_indices(row: int, col: int, offset: int, lower: bool, dtype):
+    from .creation import tensor
+    r, c = np.tril_indices(row, offset, col) if lower else np.triu_indices(row, offset, col)
+    return tensor(np.stack([r, c]).astype(np.int64), dtype=dtype or dt.int64)
+
+
+@register(method=False)
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """``(2, k)`` row/column indices of the lower triangle (below diagonal ``offset``) of ``row × col``."""
+    return _triangle_indices(row, col, offset, True, dtype)
+
+
+@register(method=False)
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None, layout=None) -> Tensor:
+    """``(2, k)`` row/column indices of the upper triangle (above diagonal ``offset``) of ``row × col``."""
+    return _triangle_indices(row, col, offset, False, dtype)
