@@ -1,0 +1,3 @@
+"""The layer classes of torch.nn."""
+from .module import Module
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
