@@ -272,13 +272,14 @@ class ModuleDict(Module):
         _update_pairs(self, modules, "ModuleDict")
 
 
-def _param_line(key, p) -> str:
+def _param_line(key, p, type_name: bool) -> str:
+    """One repr line; ParameterDict names the legacy type ('torch.FloatTensor'), ParameterList the dtype."""
     if not isinstance(p, Tensor):
         return f"  ({key}): Object of type: {type(p).__name__}"
     size = "x".join(str(s) for s in p.size())
     device = f" ({p.device})" if p.device.type == "cuda" else ""
     kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-    return f"  ({key}): {kind} containing: [{p.dtype} of size {size}{device}]"
+    return f"  ({key}): {kind} containing: [{p.type() if type_name else p.dtype} of size {size}{device}]"
 
 
 class ParameterList(Module):
@@ -329,7 +330,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(_param_line(k, p) for k, p in enumerate(self))
+        return "\n".join(_param_line(k, p, False) for k, p in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
@@ -420,7 +421,7 @@ class ParameterDict(Module):
         _update_pairs(self, parameters, "ParametersDict")
 
     def extra_repr(self) -> str:
-        return "\n".join(_param_line(k, p) for k, p in self.items())
+        return "\n".join(_param_line(k, p, True) for k, p in self.items())
 
     def __call__(self, input):
         raise RuntimeError("ParameterDict should not be called.")
