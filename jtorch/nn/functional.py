@@ -580,7 +580,8 @@ def _softmax_family(name: str, log: bool, negate: bool, node: str):
         if dim is None:
             dim = _softmax_dim(input.ndim, name)
         d = wrap_dim(dim, input.ndim) if input.ndim else 0
-        target = np_dtype(dtype) if dtype is not None else None
+        # by name: a numpy dtype compares equal to None (np.dtype(None) is float64), which would mix jit cache keys
+        target = np.dtype(np_dtype(dtype)).name if dtype is not None else None
         if target is None and not input.dtype.is_floating_point:
             raise RuntimeError(f"\"{'log_softmax' if log else 'softmax'}_lastdim_kernel_impl\" not implemented for "
                                f"'{input.type()[6:-6]}'")
