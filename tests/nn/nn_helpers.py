@@ -29,3 +29,10 @@ def assert_close(got, want, rtol=1e-4, atol=1e-5, msg=""):
 
 
 LIBS = (torch, jtorch)
+
+
+def selected(cases: dict, core: tuple) -> list:
+    """The case names to run: ``core`` by default (the suite stays fast), all with JTORCH_NN_FULL=1."""
+    import os
+    assert set(core) <= set(cases)
+    return sorted(cases) if os.environ.get("JTORCH_NN_FULL") == "1" else sorted(core)

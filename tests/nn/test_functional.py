@@ -7,7 +7,7 @@ import torch
 
 import jtorch
 
-from nn_helpers import assert_close
+from nn_helpers import assert_close, selected
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((3, 4, 5)).astype(np.float32)
@@ -105,7 +105,12 @@ for _mode in ("constant", "reflect", "replicate", "circular"):
     CASES[f"pad_{_mode}"] = (lambda F, x, m=_mode: F.pad(x, (1, 2, 2, 1), mode=m), [X], 1)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+CORE = ("cross_entropy", "cross_entropy_weight_smooth", "cross_entropy_probs", "nll_loss", "mse_loss",
+        "binary_cross_entropy", "bce_with_logits", "relu", "gelu", "log_softmax", "pad_reflect",
+        "embedding_bag_sum")
+
+
+@pytest.mark.parametrize("name", selected(CASES, CORE))
 def test_functional_matches_torch(name):
     fn, inputs, n_grad = CASES[name]
     runs = []

@@ -5,7 +5,7 @@ import torch
 
 import jtorch
 
-from nn_helpers import assert_close, load_from_torch
+from nn_helpers import assert_close, load_from_torch, selected
 
 rng = np.random.default_rng(0)
 
@@ -108,7 +108,12 @@ def _outputs(out):
     return out if isinstance(out, tuple) else (out,)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+CORE = ("Linear", "Conv2d", "Conv2dReflect", "ConvTranspose2d", "MaxPool2dIdx", "AvgPool2d",
+        "AdaptiveAvgPool2d", "BatchNorm2d", "LayerNorm", "GroupNorm", "Embedding", "Sequential",
+        "DropoutEval", "Flatten", "ReLU", "LogSoftmax")
+
+
+@pytest.mark.parametrize("name", selected(CASES, CORE))
 def test_layer_matches_torch(name):
     build, inputs, train = CASES[name]
     torch.manual_seed(0)
