@@ -11,7 +11,9 @@ from .adagrad import Adagrad
 from .adadelta import Adadelta
 from .asgd import ASGD
 from .rprop import Rprop
+from .lbfgs import LBFGS
+from .sparse_adam import SparseAdam
 from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta",
-           "ASGD", "Rprop", "lr_scheduler"]
+           "ASGD", "Rprop", "LBFGS", "SparseAdam", "lr_scheduler"]

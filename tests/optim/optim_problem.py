@@ -8,9 +8,10 @@ W0 = _rng.standard_normal((3, 2)).astype(np.float32)
 B0 = _rng.standard_normal((2,)).astype(np.float32)
 
 
-def make(lib):
+def make(lib, dtype=np.float32):
     """Data tensors and fresh parameter leaves ``(x, y, w, b)`` for ``lib`` (torch or jtorch)."""
-    return lib.tensor(X), lib.tensor(Y), lib.tensor(W0, requires_grad=True), lib.tensor(B0, requires_grad=True)
+    x, y, w, b = (a.astype(dtype) for a in (X, Y, W0, B0))
+    return lib.tensor(x), lib.tensor(y), lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)
 
 
 def loss_of(x, y, w, b):

@@ -54,14 +54,13 @@ COMBOS = [
     ("Rprop", dict(lr=0.01)),
     ("Rprop", dict(lr=0.01, etas=(0.3, 1.5), step_sizes=(1e-4, 0.05))),
     ("Rprop", dict(lr=0.01, maximize=True)),
-    ("LBFGS", dict(lr=0.5, max_iter=4, history_size=3)),
-    ("LBFGS", dict(lr=1, max_iter=5, line_search_fn="strong_wolfe")),
 ]
+LBFGS_OPTIONS = [dict(lr=0.5, max_iter=4, history_size=3), dict(lr=1, max_iter=5, line_search_fn="strong_wolfe")]
 
 
-def trajectory(lib, name, options, steps=STEPS):
+def trajectory(lib, name, options, steps=STEPS, dtype=np.float32):
     """Parameters after each step of ``name(**options)`` on the least-squares problem."""
-    x, y, w, b = make(lib)
+    x, y, w, b = make(lib, dtype)
     opt = getattr(lib.optim, name)([w, b], **options)
 
     def closure():
@@ -79,9 +78,17 @@ def trajectory(lib, name, options, steps=STEPS):
 
 @pytest.mark.parametrize("name,options", COMBOS, ids=[f"{n}-{o}" for n, o in COMBOS])
 def test_trajectory_matches_torch(name, options):
-    steps = 10 if name == "LBFGS" else STEPS
-    got, want = trajectory(jtorch, name, options, steps), trajectory(torch, name, options, steps)
+    got, want = trajectory(jtorch, name, options), trajectory(torch, name, options)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("options", LBFGS_OPTIONS, ids=[str(o) for o in LBFGS_OPTIONS])
+def test_lbfgs_trajectory(options):
+    """In float64 the iterates agree to 1e-9, showing the same algorithm; in float32 the quasi-Newton
+    differences of nearly equal gradients amplify last-bit differences of the loss, so the bound is looser."""
+    for dtype, rtol, atol in ((np.float64, 1e-9, 1e-12), (np.float32, 1e-5, 1e-4)):
+        got, want = trajectory(jtorch, "LBFGS", options, 10, dtype), trajectory(torch, "LBFGS", options, 10, dtype)
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
 
 
 def two_groups(lib):
@@ -134,18 +141,21 @@ def structure(obj):
 def state_after(lib, name, options, steps=3):
     x, y, w, b = make(lib)
     opt = getattr(lib.optim, name)([w, b], **options)
-    for _ in range(steps):
+
+    def closure():
         opt.zero_grad()
-        loss_of(x, y, w, b).backward()
-        opt.step()
+        loss = loss_of(x, y, w, b)
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        opt.step(closure)
     return opt.state_dict()
 
 
-STATE_COMBOS = [c for c in COMBOS if c[0] != "LBFGS"]
-
-
-@pytest.mark.parametrize("name,options", STATE_COMBOS, ids=[f"{n}-{o}" for n, o in STATE_COMBOS])
+@pytest.mark.parametrize("name,options", COMBOS, ids=[f"{n}-{o}" for n, o in COMBOS])
 def test_state_dict_layout_matches_torch(name, options):
+    """Same keys, nesting, tensor shapes and dtypes, and param_groups (LBFGS's Python numbers aside)."""
     assert structure(state_after(jtorch, name, options)) == structure(state_after(torch, name, options))
 
 
@@ -165,7 +175,7 @@ def steps_from(lib, name, options, start, saved=None, steps=10):
     return np.stack(out), opt
 
 
-@pytest.mark.parametrize("name,options", STATE_COMBOS, ids=[f"{n}-{o}" for n, o in STATE_COMBOS])
+@pytest.mark.parametrize("name,options", COMBOS, ids=[f"{n}-{o}" for n, o in COMBOS])
 def test_loading_a_torch_state_dict_resumes_identically(name, options):
     from optim_problem import B0, W0
     _, opt = steps_from(torch, name, options, (W0, B0), steps=5)
@@ -175,3 +185,12 @@ def test_loading_a_torch_state_dict_resumes_identically(name, options):
     got, jopt = steps_from(jtorch, name, options, start, saved)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     assert structure(jopt.state_dict()) == structure(opt.state_dict())
+
+
+@pytest.mark.parametrize("options", LBFGS_OPTIONS, ids=[str(o) for o in LBFGS_OPTIONS])
+def test_lbfgs_state_dict_layout_matches_torch(options):
+    def layout(lib):
+        sd = structure(state_after(lib, "LBFGS", options))
+        return {k: (v[0] if isinstance(v, tuple) else type(v).__name__) for k, v in sd["state"][0].items()}, \
+            sd["param_groups"]
+    assert layout(jtorch) == layout(torch)
