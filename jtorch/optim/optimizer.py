@@ -208,7 +208,8 @@ class Optimizer:
 
     # ------------------------------------------------------------------ hooks
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """``hook(optimizer, args, kwargs)`` runs before ``step``; it may return replacement (args, kwargs)."""
+        """``hook(optimizer, args, kwargs)`` runs before ``step`` (``args`` starts with the optimizer, as in
+        PyTorch); it may return replacement (args, kwargs)."""
         return RemovableHandle.add(self._optimizer_step_pre_hooks, hook)
 
     def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
@@ -220,7 +221,7 @@ class Optimizer:
         """One optimization step; ``closure`` (re-evaluating the loss) is called with grad enabled first.
 
         Returns the closure's loss (or None)."""
-        args, kwargs = (closure,), {}
+        args, kwargs = (self, closure), {}
         for hook in list(_GLOBAL_PRE_HOOKS.values()) + list(self._optimizer_step_pre_hooks.values()):
             result = hook(self, args, kwargs)
             if result is not None:
@@ -228,7 +229,7 @@ class Optimizer:
                     raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got "
                                        f"{result}.")
                 args, kwargs = result
-        out = self._step(*args, **kwargs)
+        out = self._step(*args[1:], **kwargs)
         for hook in list(self._optimizer_step_post_hooks.values()) + list(_GLOBAL_POST_HOOKS.values()):
             hook(self, args, kwargs)
         return out
