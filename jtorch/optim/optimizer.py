@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict, defaultdict
-from functools import partial
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 import jax
 import jax.numpy as jnp
@@ -89,7 +88,6 @@ def _hyper_value(v):
 
 def _as_tensor_state(value, param: Tensor):
     """A loaded state value as a jtorch Tensor: floating values follow the param's dtype, ``step`` stays."""
-    from .. import _ops  # noqa: F401
     from .._ops.creation import tensor as make_tensor
     if isinstance(value, (Tensor, np.ndarray, jax.Array)):
         t = value if isinstance(value, Tensor) else make_tensor(np.asarray(value))

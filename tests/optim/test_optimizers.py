@@ -1,6 +1,4 @@
 """Optimizers against torch.optim: parameter trajectories, state_dict layout and resumption, errors, hooks."""
-import warnings
-
 import numpy as np
 import pytest
 import torch
