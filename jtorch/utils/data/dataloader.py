@@ -10,7 +10,7 @@ import warnings
 from typing import Any, Callable, Iterable
 
 from ._utils import worker as _worker
-from ._utils.collate import collate_numpy, default_collate, default_convert
+from ._utils.collate import collate_numpy, default_collate, default_convert, numpy_to_tensors
 from ._utils.fetch import FetcherFactory
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, draw_seed
@@ -191,9 +191,9 @@ class _MultiProcessIter:
         self._persistent = loader.persistent_workers
         self._num_workers = loader.num_workers
         # workers collate to numpy; the Tensors are made here
-        worker_collate = {default_collate: collate_numpy, default_convert: _identity}.get(loader.collate_fn,
-                                                                                         loader.collate_fn)
-        self._finish = default_convert if worker_collate is not loader.collate_fn else _identity
+        self._finish, worker_collate = {default_collate: (numpy_to_tensors, collate_numpy),
+                                        default_convert: (default_convert, _identity)}.get(
+            loader.collate_fn, (_identity, loader.collate_fn))
         ctx = loader.multiprocessing_context or multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         forked = ctx.get_start_method() == "fork"

@@ -20,13 +20,13 @@ def to_tensor(array: np.ndarray) -> Tensor:
     return Tensor._make(_to_device_array(np.asarray(array), None))
 
 
-def _rebuild(data, items):
-    """A container of ``data``'s kind holding ``items`` (PyTorch's rules: tuples become lists)."""
+def _rebuild(data, items, tuple_to_list: bool = True):
+    """A container of ``data``'s kind holding ``items`` (PyTorch's rules: plain tuples become lists)."""
     kind = type(data)
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return kind(*items)
     if isinstance(data, tuple):
-        return list(items)
+        return list(items) if tuple_to_list else tuple(items)
     try:
         if isinstance(data, collections.abc.MutableSequence):
             clone = copy.copy(data)
@@ -50,7 +50,19 @@ def _rebuild_mapping(data, items: dict):
 
 
 def default_convert(data: Any) -> Any:
-    """Numpy arrays (not of str/object dtype) and numpy scalars inside ``data`` become Tensors; no batching."""
+    """Numpy arrays (not of str/object dtype) and numpy scalars inside ``data`` become Tensors; no batching.
+
+    Tuples become lists, other containers keep their type.
+    """
+    return _convert(data, True)
+
+
+def numpy_to_tensors(data: Any) -> Any:
+    """``default_convert`` keeping every container as it is: turns a numpy batch into the Tensor batch."""
+    return _convert(data, False)
+
+
+def _convert(data, tuple_to_list: bool):
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray):
@@ -58,9 +70,9 @@ def default_convert(data: Any) -> Any:
     if isinstance(data, np.generic) and not isinstance(data, (np.str_, np.bytes_)):
         return to_tensor(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
-        return _rebuild_mapping(data, {k: default_convert(data[k]) for k in data})
+        return _rebuild_mapping(data, {k: _convert(data[k], tuple_to_list) for k in data})
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        return _rebuild(data, [default_convert(d) for d in data])
+        return _rebuild(data, [_convert(d, tuple_to_list) for d in data], tuple_to_list)
     return data
 
 
@@ -124,7 +136,7 @@ def collate(batch, *, collate_fn_map: dict | None = None):
         size = len(elem)
         if any(len(e) != size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return _rebuild(elem, [collate(list(s), collate_fn_map=collate_fn_map) for s in zip(*batch)])
+        return _rebuild(elem, [collate(s, collate_fn_map=collate_fn_map) for s in zip(*batch)])
     raise TypeError(_ERR.format(type(elem)))
 
 
@@ -138,4 +150,4 @@ def default_collate(batch):
 
     Nested mappings, namedtuples and sequences are collated field by field (tuples give lists).
     """
-    return default_convert(collate_numpy(batch))
+    return numpy_to_tensors(collate_numpy(batch))
