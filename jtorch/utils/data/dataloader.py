@@ -296,19 +296,20 @@ class _MultiProcessIter:
             except queue.Empty:
                 dead = [str(w.pid) for w in self._workers if not w.is_alive()]
                 if dead:
-                    self._shutdown()
+                    self._shutdown(grace=0.0)
                     raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(dead)}) exited unexpectedly") from None
                 if deadline is not None and time.monotonic() >= deadline:
-                    self._shutdown()
+                    self._shutdown(grace=0.0)
                     raise RuntimeError(f"DataLoader timed out after {timeout} seconds") from None
 
-    def _shutdown(self) -> None:
+    def _shutdown(self, grace: float = 2.0) -> None:
+        """Stop the workers: ask them to exit, terminate those still running after ``grace`` seconds."""
         if self._shut:
             return
         self._shut = True
         for q in self._index_queues:
             q.put(None)
-        deadline = time.monotonic() + 2.0
+        deadline = time.monotonic() + grace
         for w in self._workers:
             while w.is_alive() and time.monotonic() < deadline:
                 self._drain()
@@ -329,5 +330,6 @@ class _MultiProcessIter:
             pass
 
     def __del__(self):
+        # the garbage collector may run this on any thread (even a queue's feeder thread): do not wait long
         if getattr(self, "_workers", None) is not None:
-            self._shutdown()
+            self._shutdown(grace=0.25)

@@ -90,9 +90,7 @@ class TensorDataset(Dataset):
         return self._tensors
 
     def __getitem__(self, index):
-        if _worker.get_worker_info() is not None:
-            return tuple(a[index] for a in self._arrays)
-        return tuple(t[index] for t in self.tensors)
+        return _sample(tuple(a[index] for a in self._arrays))
 
     def __getitems__(self, indices) -> GatheredRows:
         idx = np.asarray(indices, dtype=np.intp)
