@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import jtorch
-from _data_common import LIBS, Point, both, outcome
+from _data_common import LIBS, Point, both, canon, outcome
 
 X = np.random.default_rng(0).standard_normal((23, 3)).astype(np.float32)
 Y = np.arange(23, dtype=np.int64)
@@ -88,7 +88,6 @@ def iterable_case(lib, **kwargs):
 @pytest.mark.parametrize("kwargs", [dict(batch_size=3), dict(batch_size=3, drop_last=True), dict(batch_size=None)])
 def test_iterable_dataset_matches_torch(kwargs):
     got, want = (iterable_case(lib, **kwargs) for lib in LIBS)
-    from _data_common import canon
     assert canon(got) == canon(want)
 
 

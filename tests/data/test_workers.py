@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import jtorch
-from _data_common import LIBS, canon
+from _data_common import canon
 
 d = jtorch.utils.data
 X = np.arange(60, dtype=np.float32).reshape(20, 3)
@@ -210,3 +210,20 @@ def test_spawn_context(deadline):
     deadline["s"] = 40
     got = list(tensor_loader(jtorch, num_workers=1, multiprocessing_context="spawn"))
     assert canon(got) == canon(list(tensor_loader(jtorch)))
+
+
+class Uneven(d.Dataset):
+    """Sample 0 is slow, so with in_order=False later batches overtake it."""
+
+    def __getitem__(self, i):
+        time.sleep(0.3 if i == 0 else 0)
+        return np.array([i])
+
+    def __len__(self):
+        return 6
+
+
+def test_out_of_order_delivery(deadline):
+    got = [int(b[0, 0]) for b in d.DataLoader(Uneven(), num_workers=2, in_order=False)]
+    assert sorted(got) == list(range(6)) and got[0] != 0
+    assert [int(b[0, 0]) for b in d.DataLoader(Uneven(), num_workers=2)] == list(range(6))

@@ -37,7 +37,8 @@ class DataLoader:
     Map-style datasets are read through ``sampler`` (sequential, or random with ``shuffle=True``) grouped
     by ``batch_sampler``; iterable datasets are read in order. With ``num_workers > 0`` the samples are
     fetched and collated in worker processes that work on numpy arrays; the main process turns the
-    batches into Tensors and delivers them in order. ``pin_memory`` is accepted and has no effect.
+    batches into Tensors and delivers them in order (as they come with ``in_order=False``). ``pin_memory``
+    is accepted and has no effect.
     """
 
     def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool | None = None,
@@ -257,9 +258,10 @@ class _MultiProcessIter:
     def __next__(self):
         while True:
             while self._rcvd_idx < self._send_idx:
-                if self._rcvd_idx in self._ready or self._active[self._task_worker[self._rcvd_idx]]:
+                wid = self._task_worker.get(self._rcvd_idx)
+                if wid is not None and (self._rcvd_idx in self._ready or self._active[wid]):
                     break
-                del self._task_worker[self._rcvd_idx]  # its worker ran out of data
+                self._task_worker.pop(self._rcvd_idx, None)  # delivered out of order, or its worker ran dry
                 self._rcvd_idx += 1
             else:
                 if not self._persistent:
@@ -272,14 +274,13 @@ class _MultiProcessIter:
                 continue
             if isinstance(data, _worker.IterationEnd):
                 self._active[data.worker_id] = False
-            elif idx == self._rcvd_idx:
-                return self._deliver(data)
+            elif idx == self._rcvd_idx or not self._loader.in_order:
+                return self._deliver(data, idx)
             else:
                 self._ready[idx] = data
 
-    def _deliver(self, data):
-        del self._task_worker[self._rcvd_idx]
-        self._rcvd_idx += 1
+    def _deliver(self, data, idx: int | None = None):
+        del self._task_worker[self._rcvd_idx if idx is None else idx]
         self._put_task()
         if isinstance(data, _worker.ExceptionWrapper):
             data.reraise()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import collections.abc
 import copy
 import re
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
