@@ -160,3 +160,21 @@ def test_default_collate_of_tensor_rows_keeps_dtype():
     got, want = both(lambda lib: lib.utils.data.default_collate(
         [(lib.tensor([1, 2], dtype=lib.int16), lib.tensor(True)) for _ in range(2)]))
     assert got == want
+
+
+def test_generic_subscripting():
+    import jtorch
+    d = jtorch.utils.data
+
+    class Ints(d.Dataset[int]):
+        def __getitem__(self, i):
+            return i
+
+        def __len__(self):
+            return 3
+
+    class Evens(d.Sampler[int]):
+        def __iter__(self):
+            return iter([0, 2])
+
+    assert [int(b) for b in d.DataLoader(Ints(), sampler=Evens())] == [0, 2]

@@ -152,7 +152,7 @@ class DataLoader:
         if not self.persistent_workers:
             return _MultiProcessIter(self)
         if self._iterator is None:
-            self.__dict__["_iterator"] = _MultiProcessIter(self)
+            self._iterator = _MultiProcessIter(self)
         else:
             self._iterator.reset()
         return self._iterator

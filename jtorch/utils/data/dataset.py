@@ -6,7 +6,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Iterable, Iterator
+from typing import Generic, Iterable, Iterator, TypeVar
 
 import numpy as np
 
@@ -17,8 +17,10 @@ from ._utils.collate import to_tensor
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset", "Subset",
            "random_split"]
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
+
+class Dataset(Generic[T_co]):
     """A map from keys to samples: subclasses define ``__getitem__`` (and usually ``__len__``).
 
     A subclass may also define ``__getitems__(indices) -> list`` to fetch a whole batch at once;
@@ -32,7 +34,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A stream of samples: subclasses define ``__iter__``.
 
     With ``num_workers > 0`` every worker iterates its own copy; use ``get_worker_info()`` in

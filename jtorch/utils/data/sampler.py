@@ -1,7 +1,7 @@
 """Samplers: iterables over dataset indices (or, for BatchSampler, over lists of indices)."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence, Sized
+from typing import Generic, Iterable, Iterator, Sequence, Sized, TypeVar
 
 import numpy as np
 
@@ -26,8 +26,10 @@ def permutation(n: int, generator=None) -> np.ndarray:
     """A random permutation of ``range(n)`` as int64 ``(n,)``."""
     return numpy_rng(generator).permutation(n).astype(np.int64)
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Sampler:
+
+class Sampler(Generic[T_co]):
     """Base class: subclasses define ``__iter__`` over indices (and ``__len__`` when they know it)."""
 
     def __init__(self, data_source: Sized | None = None) -> None:
