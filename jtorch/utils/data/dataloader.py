@@ -210,6 +210,7 @@ class _MultiProcessIter:
                                   loader.worker_init_fn, wid, self._num_workers, os.getpid(), forked))
             with warnings.catch_warnings():  # the child never runs JAX, so JAX's fork warning does not apply
                 warnings.filterwarnings("ignore", message="os.fork", category=RuntimeWarning)
+                warnings.filterwarnings("ignore", message=".*multi-threaded.*fork", category=DeprecationWarning)
                 w.start()
             self._index_queues.append(index_queue)
             self._workers.append(w)
