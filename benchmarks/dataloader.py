@@ -1,0 +1,53 @@
+"""DataLoader throughput: TensorDataset of 60,000 x 784 float32 (+ int64 labels), batch 128, shuffle=True.
+
+Epochs of jtorch's and torch's DataLoader alternate in one run; prints batches per second of each and
+the ratio (jtorch / torch). ``python benchmarks/dataloader.py [--epochs N] [--workers W]``
+"""
+import argparse
+import time
+
+import numpy as np
+import torch
+
+import jtorch
+
+
+def loader(lib, x: np.ndarray, y: np.ndarray, workers: int):
+    ds = lib.utils.data.TensorDataset(lib.from_numpy(x), lib.from_numpy(y))
+    return lib.utils.data.DataLoader(ds, batch_size=128, shuffle=True, num_workers=workers,
+                                     persistent_workers=workers > 0)
+
+
+def epoch_rate(dl) -> float:
+    """Batches per second over one full epoch (every batch's tensors are touched)."""
+    start = time.perf_counter()
+    n = 0
+    for xb, yb in dl:
+        assert xb.shape[1] == 784 and yb.shape[0] == xb.shape[0]
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=0)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((60_000, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 60_000).astype(np.int64)
+    loaders = {"jtorch": loader(jtorch, x, y, args.workers), "torch": loader(torch, x, y, args.workers)}
+    for dl in loaders.values():  # warm up (compilation, worker start)
+        epoch_rate(dl)
+    rates = {name: [] for name in loaders}
+    for _ in range(args.epochs):
+        for name, dl in loaders.items():
+            rates[name].append(epoch_rate(dl))
+    med = {name: float(np.median(r)) for name, r in rates.items()}
+    for name, r in rates.items():
+        print(f"{name:7s} batches/s: median {med[name]:9.1f}  (epochs: {', '.join(f'{v:.1f}' for v in r)})")
+    print(f"ratio jtorch/torch: {med['jtorch'] / med['torch']:.2f}x  (num_workers={args.workers})")
+
+
+if __name__ == "__main__":
+    main()

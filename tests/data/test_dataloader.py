@@ -1,0 +1,124 @@
+"""DataLoader in the main process: batches, lengths and argument errors against torch's."""
+import numpy as np
+import pytest
+
+import jtorch
+from _data_common import LIBS, Point, both, canon, outcome
+
+X = np.random.default_rng(0).standard_normal((23, 3)).astype(np.float32)
+Y = np.arange(23, dtype=np.int64)
+
+
+def tensor_dataset(lib):
+    return lib.utils.data.TensorDataset(lib.from_numpy(X.copy()), lib.from_numpy(Y.copy()))
+
+
+class Records:
+    """Nested samples through __getitem__ only (the per-sample path)."""
+
+    def __init__(self, lib):
+        self.lib = lib
+
+    def __getitem__(self, i):
+        return {"x": self.lib.tensor([i, -i]), "meta": (f"r{i}", i * 0.5), "pt": Point(x=np.int8(i), y=[i, i])}
+
+    def __len__(self):
+        return 11
+
+
+LOADERS = [dict(batch_size=4), dict(batch_size=4, drop_last=True), dict(batch_size=23), dict(batch_size=30),
+           dict(batch_size=1), dict(batch_size=None), dict(batch_size=5, sampler=[3, 1, 4, 1, 5, 9, 2, 6]),
+           dict(batch_sampler=[[0, 1], [5], [2, 2, 2]]), dict(batch_size=3, collate_fn=lambda b: len(b))]
+
+
+@pytest.mark.parametrize("kwargs", LOADERS)
+@pytest.mark.parametrize("make", [tensor_dataset, Records], ids=["tensors", "records"])
+def test_batches_and_len_match_torch(kwargs, make):
+    def case(lib):
+        loader = lib.utils.data.DataLoader(make(lib), **kwargs)
+        return [len(loader), list(loader)]
+    got, want = both(case)
+    assert got == want
+
+
+def test_getitems_fast_path_gathers_once():
+    ds = tensor_dataset(jtorch)
+    calls = []
+    ds.__getitem__ = lambda i: calls.append(i)
+    batches = list(jtorch.utils.data.DataLoader(ds, batch_size=8))
+    assert not calls and [b[0].shape[0] for b in batches] == [8, 8, 7]
+
+
+def test_custom_collate_sees_samples_from_fast_path():
+    def case(lib):
+        return list(lib.utils.data.DataLoader(tensor_dataset(lib), batch_size=5,
+                                              collate_fn=lambda b: [lib.stack([s[0] for s in b]), b[1][1]]))
+    got, want = both(case)
+    assert got == want
+
+
+def test_shuffle_covers_everything_and_is_reproducible():
+    def epoch(**kw):
+        return np.concatenate([b[1].numpy() for b in jtorch.utils.data.DataLoader(tensor_dataset(jtorch),
+                                                                                 batch_size=4, shuffle=True, **kw)])
+    a = epoch()
+    assert sorted(a.tolist()) == Y.tolist() and a.tolist() != Y.tolist()
+    jtorch.manual_seed(3)
+    b = epoch()
+    jtorch.manual_seed(3)
+    assert epoch().tolist() == b.tolist()
+    assert epoch(generator=jtorch.Generator().manual_seed(1)).tolist() == \
+        epoch(generator=jtorch.Generator().manual_seed(1)).tolist()
+
+
+def iterable_case(lib, **kwargs):
+    d = lib.utils.data
+
+    class Stream(d.IterableDataset):
+        def __iter__(self):
+            return iter({"v": i, "sq": np.array([i * i])} for i in range(10))
+
+        def __len__(self):
+            return 10
+
+    loader = d.DataLoader(Stream(), **kwargs)
+    return [len(loader), list(loader)]
+
+
+@pytest.mark.parametrize("kwargs", [dict(batch_size=3), dict(batch_size=3, drop_last=True), dict(batch_size=None)])
+def test_iterable_dataset_matches_torch(kwargs):
+    got, want = (iterable_case(lib, **kwargs) for lib in LIBS)
+    assert canon(got) == canon(want)
+
+
+def _stream(lib):
+    return type("S", (lib.utils.data.IterableDataset,), {"__iter__": lambda self: iter(range(3))})()
+
+
+BAD = [dict(num_workers=-1), dict(timeout=-1), dict(prefetch_factor=2), dict(num_workers=1, prefetch_factor=-1),
+       dict(persistent_workers=True), dict(sampler=[0, 1], shuffle=True), dict(batch_sampler=[[0]], batch_size=2),
+       dict(batch_sampler=[[0]], shuffle=True), dict(batch_sampler=[[0]], sampler=[0]),
+       dict(batch_sampler=[[0]], drop_last=True), dict(batch_size=None, drop_last=True),
+       dict(multiprocessing_context="spawn"), dict(num_workers=1, multiprocessing_context="nope"),
+       dict(num_workers=1, multiprocessing_context=3)]
+
+
+@pytest.mark.parametrize("kwargs", BAD)
+def test_argument_errors_match_torch(kwargs):
+    got, want = (outcome(lib.utils.data.DataLoader, tensor_dataset(lib), **kwargs) for lib in LIBS)
+    assert got == want
+
+
+@pytest.mark.parametrize("kwargs", [dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])])
+def test_iterable_dataset_argument_errors_match_torch(kwargs):
+    got, want = (outcome(lib.utils.data.DataLoader, _stream(lib), **kwargs) for lib in LIBS)
+    assert got == want
+
+
+@pytest.mark.parametrize("attr", ["batch_size", "sampler", "dataset", "drop_last"])
+def test_frozen_attributes(attr):
+    def case(lib):
+        loader = lib.utils.data.DataLoader(tensor_dataset(lib))
+        return outcome(setattr, loader, attr, 2)
+    got, want = (case(lib) for lib in LIBS)
+    assert got == want
