@@ -29,7 +29,7 @@ from .opinfo_skips import RANDOM_OPS, SHAPE_ONLY_OPS, SKIPS, TOLERANCES
 
 DEFAULT_MAX_SAMPLES = 4
 MAX_SAMPLE_NUMEL = 10_000
-OP_TIME_BUDGET_S = 20.0
+OP_TIME_BUDGET_S = 10.0
 FORWARD_TOL = (1.3e-6, 1e-5)
 GRAD_TOL = (1e-5, 1e-4)
 RANDOM_POOL_NUMEL = 4096
@@ -75,8 +75,10 @@ def _lookup(table, op) -> Any:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
+    """``'Type: first line'`` of an exception, plus the greatest differences of a failed closeness check."""
+    lines = str(exc).strip().splitlines()
+    detail = [line.strip() for line in lines[1:] if line.strip().startswith("Greatest")]
+    return "; ".join([f"{type(exc).__name__}: {lines[0] if lines else ''}", *detail])[:300]
 
 
 def _is_missing(exc: BaseException) -> bool:
@@ -286,7 +288,8 @@ def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES) -> OpResult:
         return OpResult(key, "skipped", note=reason)
     dtype = sample_dtype(op)
     if dtype is None:
-        return OpResult(key, "skipped", note="no float32, integer or bool CPU dtype (complex-only)")
+        kind = "complex-only" if op.supported_dtypes("cpu") else "no CPU dtypes"
+        return OpResult(key, "skipped", note=f"no float32, integer or bool CPU dtype ({kind})")
     fn = resolve(op)
     if fn is None:
         return OpResult(key, "missing", forward="missing", note=f"jtorch has no {op.name}", dtype=str(dtype))
