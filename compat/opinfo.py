@@ -165,28 +165,25 @@ def small_samples(op, dtype: torch.dtype, max_samples: int) -> list:
 
 # ------------------------------------------------------------------ running one sample
 
-def _grad_outputs(out: Any) -> list[int]:
-    """Positions (in ``_tensors`` order) of the torch outputs a gradient flows from."""
-    return [i for i, t in enumerate(_tensors(out)) if t.requires_grad and t.dtype.is_floating_point]
-
-
-def _process_fn(sample) -> tuple[Callable, Callable]:
-    """The sample's output_process_fn_grad for torch and its jtorch twin."""
-    fn = sample.output_process_fn_grad
-    return fn, rebind(fn)
+def _as_torch(t) -> torch.Tensor:
+    return to_torch(t) if isinstance(t, jtorch.Tensor) else t.detach()
 
 
 def compare_grads(sample, t_args, j_args, t_out, j_out, tol) -> str:
-    """'n/a' when nothing differentiable connects inputs and outputs, else 'pass' (raises on mismatch)."""
-    t_fn, j_fn = _process_fn(sample)
-    t_outs, j_outs = _tensors(t_fn(t_out)), _tensors(j_fn(j_out))
-    positions = _grad_outputs(t_fn(t_out))
+    """'n/a' when nothing differentiable connects inputs and outputs, else 'pass' (raises on mismatch).
+
+    Outputs go through the sample's ``output_process_fn_grad`` (re-bound to jtorch for the jtorch side); the
+    same random cotangent is pulled back through every float output that requires grad in torch.
+    """
+    process = sample.output_process_fn_grad
+    t_outs, j_outs = _tensors(process(t_out)), _tensors(rebind(process)(j_out))
+    positions = [i for i, t in enumerate(t_outs) if t.requires_grad and t.dtype.is_floating_point]
     t_leaves = [t for t in _tensors(t_args) if t.requires_grad]
-    j_leaves = [t for t in _tensors(j_args) if isinstance(t, jtorch.Tensor) and t.requires_grad]
+    j_leaves = [t for t in _tensors(j_args) if t.requires_grad]
     if not positions or not t_leaves:
         return "n/a"
-    if len(j_leaves) != len(t_leaves):
-        raise AssertionError(f"{len(j_leaves)} jtorch inputs require grad, torch has {len(t_leaves)}")
+    if len(j_leaves) != len(t_leaves) or len(j_outs) != len(t_outs):
+        raise AssertionError("jtorch inputs/outputs do not line up with torch's")
     gen = torch.Generator().manual_seed(0)
     cots = [torch.randn(t_outs[i].shape, generator=gen, dtype=t_outs[i].dtype) for i in positions]
     t_grads = torch.autograd.grad([t_outs[i] for i in positions], t_leaves, cots, allow_unused=True)
@@ -201,14 +198,12 @@ def compare_grads(sample, t_args, j_args, t_out, j_out, tol) -> str:
     return "pass"
 
 
-def _pooled(fn: Callable, args: tuple, kwargs: dict, first: Any) -> torch.Tensor:
-    """Values of the first float output of ``fn`` over enough calls to hold RANDOM_POOL_NUMEL elements."""
-    t = to_torch(_tensors(first)[0]) if isinstance(_tensors(first)[0], jtorch.Tensor) else _tensors(first)[0]
-    calls = min(20, math.ceil(RANDOM_POOL_NUMEL / max(t.numel(), 1)))
-    values = [t.detach().double().flatten()]
+def _pooled(fn: Callable, make_args: Callable[[], tuple], kwargs: dict, first: Any) -> torch.Tensor:
+    """The first output of ``first`` and of further calls of ``fn``, flattened, ~RANDOM_POOL_NUMEL values."""
+    values = [_as_torch(_tensors(first)[0]).double().flatten()]
+    calls = min(20, math.ceil(RANDOM_POOL_NUMEL / max(values[0].numel(), 1)))
     for _ in range(calls - 1):
-        out = _tensors(fn(*args(), **kwargs))[0]
-        values.append((to_torch(out) if isinstance(out, jtorch.Tensor) else out).detach().double().flatten())
+        values.append(_as_torch(_tensors(fn(*make_args(), **kwargs))[0]).double().flatten())
     return torch.cat(values)
 
 
@@ -382,6 +377,7 @@ def write_reports(results: list[OpResult], stats: dict, directory: Path = REPORT
              *(f"- {k}: {v}" for k, v in stats.items()), "", "## Most common failures", "",
              "| count | first error |", "|---|---|",
              *(f"| {c} | {_md_cell(m)} |" for m, c in common_failures(results)), "",
+             "## Missing in jtorch", "", ", ".join(r.op for r in results if r.status == "missing"), "",
              "## Per op", "", "| op | dtype | samples | status | forward | grad | note |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r.op} | {r.dtype} | {r.samples} | {r.status} | {r.forward} | {r.grad} | {_md_cell(r.note)} |"
               for r in results]
