@@ -40,7 +40,7 @@ def tensor_to_jtorch(t: torch.Tensor) -> jtorch.Tensor:
         out = jtorch.tensor(host.to(torch.float32).numpy()).to(jtorch_dtype(host.dtype))
     else:
         out = jtorch.tensor(host.numpy(), dtype=jtorch_dtype(host.dtype))
-    return out.requires_grad_(t.requires_grad) if t.requires_grad else out
+    return out.requires_grad_() if t.requires_grad else out
 
 
 def tensor_to_torch(t: jtorch.Tensor) -> torch.Tensor:
