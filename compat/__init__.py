@@ -1,0 +1,1 @@
+"""Compatibility sweeps that measure jtorch against PyTorch's own operator database."""

@@ -1,0 +1,410 @@
+"""Drive PyTorch's OpInfo database against jtorch and report which ops match, forward and backward.
+
+For every OpInfo (name + variant) the sweep takes its first CPU sample inputs (float32 where the op supports
+it, else an integer or bool dtype), converts them to jtorch, runs the op in both libraries and compares the
+outputs; when the op supports autograd it then pulls the same random cotangent back through both and compares
+the input gradients.
+
+Run ``python -m compat.opinfo [--ops add,mul] [--max-samples N]`` from the repository root.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import json
+import math
+import time
+import types
+import warnings
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import torch
+
+import jtorch
+
+from .convert import assert_same, to_jtorch, to_torch
+from .opinfo_skips import RANDOM_OPS, SHAPE_ONLY_OPS, SKIPS, TOLERANCES
+
+DEFAULT_MAX_SAMPLES = 4
+MAX_SAMPLE_NUMEL = 10_000
+OP_TIME_BUDGET_S = 10.0
+FORWARD_TOL = (1.3e-6, 1e-5)
+GRAD_TOL = (1e-5, 1e-4)
+RANDOM_POOL_NUMEL = 4096
+REPORT_DIR = Path(__file__).parent / "reports"
+_FALLBACK_DTYPES = (torch.int64, torch.bool, torch.int32, torch.uint8)
+
+
+@dataclasses.dataclass
+class SampleResult:
+    """How one sample went: ``forward`` is pass/fail/missing, ``grad`` is pass/fail/n/a."""
+
+    forward: str
+    grad: str = "n/a"
+    error: str = ""
+
+
+@dataclasses.dataclass
+class OpResult:
+    """One OpInfo's outcome; ``status`` is pass_grad, pass_forward, fail, missing or skipped."""
+
+    op: str
+    status: str
+    samples: int = 0
+    forward: str = "-"
+    grad: str = "-"
+    note: str = ""
+    dtype: str = ""
+
+
+def op_key(op) -> str:
+    """``'name'`` or ``'name.variant'`` for an OpInfo."""
+    return f"{op.name}.{op.variant_test_name}" if op.variant_test_name else op.name
+
+
+def _lookup(table, op) -> Any:
+    """The entry of ``table`` for ``op``'s variant key, else for its plain name (None if neither)."""
+    key = op_key(op)
+    if key in table:
+        return table[key] if isinstance(table, dict) else key
+    if op.name in table:
+        return table[op.name] if isinstance(table, dict) else op.name
+    return None
+
+
+def _first_line(exc: BaseException) -> str:
+    """``'Type: first line'`` of an exception, plus the greatest differences of a failed closeness check."""
+    lines = str(exc).strip().splitlines()
+    detail = [line.strip() for line in lines[1:] if line.strip().startswith("Greatest")]
+    return "; ".join([f"{type(exc).__name__}: {lines[0] if lines else ''}", *detail])[:300]
+
+
+def _is_missing(exc: BaseException) -> bool:
+    """Whether ``exc`` says that jtorch lacks a function, module or Tensor method."""
+    msg = str(exc)
+    return isinstance(exc, AttributeError) and "has no attribute" in msg and ("jtorch" in msg or "'Tensor'" in msg)
+
+
+# ------------------------------------------------------------------ resolving the jtorch callable
+
+def _call(fn: Callable, *args, **kwargs):
+    return fn(*args, **kwargs)
+
+
+def rebind(fn: Callable, lib=jtorch) -> Callable:
+    """``fn`` (a Python function written against ``torch``) re-created with ``torch`` meaning ``lib``.
+
+    Its ``wrapper_set_seed`` no longer reseeds, so repeated calls of a random op draw fresh values.
+    """
+    if not isinstance(fn, types.FunctionType):
+        return fn
+    env = dict(fn.__globals__, torch=lib, wrapper_set_seed=_call)
+    return types.FunctionType(fn.__code__, env, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
+def resolve(op) -> Callable | None:
+    """The jtorch callable for OpInfo ``op``, or None when jtorch has no such function or method.
+
+    Lambdas defined in the OpInfo database are re-bound to jtorch; Tensor methods (``__radd__``) come from
+    ``jtorch.Tensor``; everything else is looked up by the dotted OpInfo name (``linalg.norm``).
+    """
+    fn = op.op
+    qualname = getattr(fn, "__qualname__", "") or ""
+    if isinstance(fn, types.FunctionType) and fn.__name__ == "<lambda>":
+        return rebind(fn)
+    if qualname.startswith(("TensorBase.", "Tensor.")):
+        return getattr(jtorch.Tensor, fn.__name__, None)
+    target: Any = jtorch
+    name = op.name[len("torch."):] if op.name.startswith("torch.") else op.name
+    for part in name.split("."):
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return target if callable(target) else None
+
+
+# ------------------------------------------------------------------ samples
+
+def _tensors(obj: Any) -> list:
+    """The tensors (torch or jtorch) in a nested structure, in a fixed traversal order."""
+    if isinstance(obj, (torch.Tensor, jtorch.Tensor)):
+        return [obj]
+    if isinstance(obj, dict):
+        return [t for v in obj.values() for t in _tensors(v)]
+    if isinstance(obj, (list, tuple)):
+        return [t for v in obj for t in _tensors(v)]
+    return []
+
+
+def sample_dtype(op) -> torch.dtype | None:
+    """float32 when the op supports it on CPU, else the first supported integer/bool dtype."""
+    supported = op.supported_dtypes("cpu")
+    for d in (torch.float32, *_FALLBACK_DTYPES):
+        if d in supported:
+            return d
+    return None
+
+
+def _numel(sample) -> int:
+    return sum(t.numel() for t in _tensors((sample.input, *sample.args, sample.kwargs)))
+
+
+def small_samples(op, dtype: torch.dtype, max_samples: int) -> list:
+    """Up to ``max_samples`` of the op's sample inputs whose tensors hold at most MAX_SAMPLE_NUMEL elements."""
+    grad = op.supports_autograd and dtype.is_floating_point
+    kept = []
+    for sample in op.sample_inputs("cpu", dtype, requires_grad=grad):
+        if _numel(sample) <= MAX_SAMPLE_NUMEL:
+            kept.append(sample)
+            if len(kept) >= max_samples:
+                break
+    return kept
+
+
+# ------------------------------------------------------------------ running one sample
+
+def _as_torch(t) -> torch.Tensor:
+    return to_torch(t) if isinstance(t, jtorch.Tensor) else t.detach()
+
+
+def compare_grads(sample, t_args, j_args, t_out, j_out, tol) -> str:
+    """'n/a' when nothing differentiable connects inputs and outputs, else 'pass' (raises on mismatch).
+
+    Outputs go through the sample's ``output_process_fn_grad`` (re-bound to jtorch for the jtorch side); the
+    same random cotangent is pulled back through every float output that requires grad in torch.
+    """
+    process = sample.output_process_fn_grad
+    t_outs, j_outs = _tensors(process(t_out)), _tensors(rebind(process)(j_out))
+    positions = [i for i, t in enumerate(t_outs) if t.requires_grad and t.dtype.is_floating_point]
+    t_leaves = [t for t in _tensors(t_args) if t.requires_grad]
+    j_leaves = [t for t in _tensors(j_args) if t.requires_grad]
+    if not positions or not t_leaves:
+        return "n/a"
+    if len(j_leaves) != len(t_leaves) or len(j_outs) != len(t_outs):
+        raise AssertionError("jtorch inputs/outputs do not line up with torch's")
+    gen = torch.Generator().manual_seed(0)
+    cots = [torch.randn(t_outs[i].shape, generator=gen, dtype=t_outs[i].dtype) for i in positions]
+    t_grads = torch.autograd.grad([t_outs[i] for i in positions], t_leaves, cots, allow_unused=True)
+    j_roots = [j_outs[i] for i in positions]
+    if not all(r.requires_grad for r in j_roots):
+        raise AssertionError("jtorch output does not require grad where torch's does")
+    j_grads = jtorch.autograd.grad(j_roots, j_leaves, [to_jtorch(c) for c in cots], allow_unused=True)
+    for i, (tg, jg, leaf) in enumerate(zip(t_grads, j_grads, t_leaves)):
+        expected = torch.zeros_like(leaf) if tg is None else tg
+        actual = torch.zeros_like(leaf) if jg is None else to_torch(jg)
+        assert_same(actual, expected, rtol=tol[0], atol=tol[1], path=f"grad[{i}]")
+    return "pass"
+
+
+def _pooled(fn: Callable, make_args: Callable[[], tuple], kwargs: dict, first: Any) -> torch.Tensor:
+    """The first output of ``first`` and of further calls of ``fn``, flattened, ~RANDOM_POOL_NUMEL values."""
+    values = [_as_torch(_tensors(first)[0]).double().flatten()]
+    calls = min(20, math.ceil(RANDOM_POOL_NUMEL / max(values[0].numel(), 1)))
+    for _ in range(calls - 1):
+        values.append(_as_torch(_tensors(fn(*make_args(), **kwargs))[0]).double().flatten())
+    return torch.cat(values)
+
+
+def compare_distribution(actual: torch.Tensor, expected: torch.Tensor, sigmas: float = 6.0) -> None:
+    """Raise unless two pooled random samples agree in mean and std (1%/99%-clipped) within ``sigmas``."""
+    if expected.numel() < 2 or actual.numel() < 2:
+        return
+    lo, hi = torch.quantile(expected, torch.tensor([0.01, 0.99], dtype=expected.dtype))
+    a, e = actual.clamp(lo, hi), expected.clamp(lo, hi)
+    (ma, sa, na), (me, se, ne) = [(x.mean().item(), x.std().item(), x.numel()) for x in (a, e)]
+    if abs(ma - me) > sigmas * math.sqrt(sa ** 2 / na + se ** 2 / ne) + 1e-6:
+        raise AssertionError(f"random output mean {ma:.4g} vs torch {me:.4g} (n={na}, {ne})")
+    if abs(sa - se) > sigmas * math.sqrt(sa ** 2 / (2 * na) + se ** 2 / (2 * ne)) + 1e-6:
+        raise AssertionError(f"random output std {sa:.4g} vs torch {se:.4g} (n={na}, {ne})")
+
+
+def run_sample(op, fn: Callable, sample, *, random: bool, shape_only: bool, tol,
+               pool: bool = False) -> SampleResult | None:
+    """Run one sample through torch and jtorch; None when PyTorch itself rejects the sample.
+
+    With ``random``, values are not compared; with ``pool`` too, their distributions are.
+    """
+    t_args = (sample.input, *sample.args)
+    t_kwargs = dict(sample.kwargs)
+    j_args, j_kwargs = to_jtorch(t_args), to_jtorch(t_kwargs)
+    try:
+        t_out = op(*t_args, **t_kwargs)
+    except Exception:  # noqa: BLE001  (a sample torch itself rejects says nothing about jtorch)
+        return None
+    try:
+        j_out = fn(*j_args, **j_kwargs)
+    except Exception as exc:  # noqa: BLE001  (any failure of the op is a result to report)
+        return SampleResult("missing" if _is_missing(exc) else "fail", error=_first_line(exc))
+    try:
+        assert_same(to_torch(j_out), t_out, rtol=tol[0], atol=tol[1], check_values=not (random or shape_only))
+        if random and pool and _tensors(t_out):
+            compare_distribution(_pooled(fn, lambda: to_jtorch(t_args), j_kwargs, j_out),
+                                 _pooled(rebind(op.op, torch), lambda: t_args, t_kwargs, t_out))
+    except Exception as exc:  # noqa: BLE001
+        return SampleResult("fail", error=_first_line(exc))
+    if random or shape_only or not op.supports_autograd:
+        return SampleResult("pass")
+    try:
+        return SampleResult("pass", compare_grads(sample, t_args, j_args, t_out, j_out, GRAD_TOL))
+    except Exception as exc:  # noqa: BLE001
+        return SampleResult("pass", "fail", _first_line(exc))
+
+
+# ------------------------------------------------------------------ one op, the whole database
+
+def summarize(key: str, results: list[SampleResult], dtype: str = "") -> OpResult:
+    """Fold per-sample results into the op's status (see OpResult)."""
+    base = OpResult(key, "skipped", len(results), dtype=dtype)
+    if not results:
+        base.note = "no sample input that torch accepts within the size cap"
+        return base
+    forwards = [r.forward for r in results]
+    if all(f == "missing" for f in forwards):
+        return dataclasses.replace(base, status="missing", forward="missing", note=results[0].error)
+    failed = [r for r in results if r.forward != "pass"]
+    if failed:
+        return dataclasses.replace(base, status="fail", forward=f"{len(results) - len(failed)}/{len(results)}",
+                                   note=failed[0].error)
+    grad_failed = [r for r in results if r.grad == "fail"]
+    graded = sum(r.grad == "pass" for r in results)
+    if grad_failed:
+        return dataclasses.replace(base, status="pass_forward", forward="pass",
+                                   grad=f"{graded}/{graded + len(grad_failed)}", note=grad_failed[0].error)
+    return dataclasses.replace(base, status="pass_grad", forward="pass", grad="pass" if graded else "n/a")
+
+
+def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES) -> OpResult:
+    """Test one OpInfo against jtorch (catching every exception) and return its OpResult."""
+    key = op_key(op)
+    reason = _lookup(SKIPS, op)
+    if reason is not None:
+        return OpResult(key, "skipped", note=reason)
+    dtype = sample_dtype(op)
+    if dtype is None:
+        kind = "complex-only" if op.supported_dtypes("cpu") else "no CPU dtypes"
+        return OpResult(key, "skipped", note=f"no float32, integer or bool CPU dtype ({kind})")
+    fn = resolve(op)
+    if fn is None:
+        return OpResult(key, "missing", forward="missing", note=f"jtorch has no {op.name}", dtype=str(dtype))
+    random, shape_only = _lookup(RANDOM_OPS, op) is not None, _lookup(SHAPE_ONLY_OPS, op) is not None
+    tol = _lookup(TOLERANCES, op) or FORWARD_TOL
+    results: list[SampleResult] = []
+    start = time.perf_counter()
+    try:
+        samples = small_samples(op, dtype, max_samples)
+    except Exception as exc:  # noqa: BLE001
+        return OpResult(key, "skipped", note=f"sample generation failed: {_first_line(exc)}")
+    largest = max(range(len(samples)), key=lambda i: _numel(samples[i]), default=0)
+    for i, sample in enumerate(samples):
+        result = run_sample(op, fn, sample, random=random, shape_only=shape_only, tol=tol, pool=i == largest)
+        if result is not None:
+            results.append(result)
+        if time.perf_counter() - start > OP_TIME_BUDGET_S:
+            break
+    return summarize(key, results, str(dtype).rsplit(".", 1)[-1])
+
+
+def select_ops(names: Iterable[str] | None = None) -> list:
+    """The OpInfos whose name or name.variant is in ``names`` (all of them when ``names`` is None)."""
+    from torch.testing._internal.common_methods_invocations import op_db
+    if names is None:
+        return list(op_db)
+    wanted = set(names)
+    return [op for op in op_db if op.name in wanted or op_key(op) in wanted]
+
+
+def run_sweep(names: Iterable[str] | None = None, max_samples: int = DEFAULT_MAX_SAMPLES,
+              progress: bool = False) -> list[OpResult]:
+    """Run every selected OpInfo; warnings are silenced and torch's global state restored per op."""
+    results = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for op in select_ops(names):
+            grad_mode, default = torch.is_grad_enabled(), torch.get_default_dtype()
+            results.append(run_op(op, max_samples))
+            torch.set_grad_enabled(grad_mode)
+            torch.set_default_dtype(default)
+            if progress:
+                r = results[-1]
+                print(f"{r.op:55s} {r.status:12s} {r.note[:80]}", flush=True)
+    return results
+
+
+# ------------------------------------------------------------------ reporting
+
+def summary(results: list[OpResult], seconds: float | None = None) -> dict:
+    """Counts and pass rates, over all ops and over the ops not skipped."""
+    counts = collections.Counter(r.status for r in results)
+    total = len(results)
+    tested = total - counts["skipped"]
+    forward = counts["pass_grad"] + counts["pass_forward"]
+    both = counts["pass_grad"]
+
+    def pct(n: int, d: int) -> float:
+        return round(100.0 * n / d, 2) if d else 0.0
+
+    out = {"ops_total": total, "skipped": counts["skipped"], "missing": counts["missing"], "fail": counts["fail"],
+           "pass_forward": forward, "pass_forward_and_grad": both,
+           "forward_pass_pct": pct(forward, total), "forward_grad_pass_pct": pct(both, total),
+           "forward_pass_pct_not_skipped": pct(forward, tested),
+           "forward_grad_pass_pct_not_skipped": pct(both, tested)}
+    if seconds is not None:
+        out["seconds"] = round(seconds, 1)
+    return out
+
+
+def common_failures(results: list[OpResult], n: int = 20) -> list[tuple[str, int]]:
+    """The ``n`` most frequent first error messages of failing ops (forward or gradient)."""
+    notes = collections.Counter(r.note[:160] for r in results if r.status in ("fail", "pass_forward"))
+    return notes.most_common(n)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")[:200]
+
+
+def write_reports(results: list[OpResult], stats: dict, directory: Path = REPORT_DIR) -> tuple[Path, Path]:
+    """Write ``opinfo.md`` (per-op table) and ``opinfo.json`` into ``directory``; return their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    md, js = directory / "opinfo.md", directory / "opinfo.json"
+    lines = ["# jtorch against PyTorch's OpInfo database", "",
+             "Forward: outputs match torch (float32 rtol 1.3e-6, atol 1e-5 unless listed in opinfo_skips). "
+             "Grad: input gradients for one random cotangent match (rtol 1e-5, atol 1e-4). An op passes "
+             "forward+grad when every tested sample passes both; ops without autograd support, random ops and "
+             "shape-only ops pass gradient when forward passes.", "",
+             *(f"- {k}: {v}" for k, v in stats.items()), "", "## Most common failures", "",
+             "| count | first error |", "|---|---|",
+             *(f"| {c} | {_md_cell(m)} |" for m, c in common_failures(results)), "",
+             "## Missing in jtorch", "", ", ".join(r.op for r in results if r.status == "missing"), "",
+             "## Per op", "", "| op | dtype | samples | status | forward | grad | note |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r.op} | {r.dtype} | {r.samples} | {r.status} | {r.forward} | {r.grad} | {_md_cell(r.note)} |"
+              for r in results]
+    md.write_text("\n".join(lines) + "\n")
+    js.write_text(json.dumps({"summary": stats, "common_failures": common_failures(results),
+                              "ops": [dataclasses.asdict(r) for r in results]}, indent=1) + "\n")
+    return md, js
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", help="comma-separated OpInfo names (default: all)")
+    parser.add_argument("--max-samples", type=int, default=DEFAULT_MAX_SAMPLES)
+    parser.add_argument("--progress", action="store_true", help="print each op's result as it finishes")
+    parser.add_argument("--report-dir", type=Path, default=REPORT_DIR)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    results = run_sweep(args.ops.split(",") if args.ops else None, args.max_samples, args.progress)
+    stats = summary(results, time.perf_counter() - start)
+    write_reports(results, stats, args.report_dir)
+    for k, v in stats.items():
+        print(f"{k}: {v}")
+    print("most common failures:")
+    for msg, count in common_failures(results):
+        print(f"  {count:4d}  {msg}")
+    return stats
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""What the OpInfo sweep does not compare value-for-value, and why.
+
+Keys are OpInfo names (``'nn.functional.dropout'``) or ``name.variant`` for a single variant.
+"""
+from __future__ import annotations
+
+
+def _same_reason(reason: str, *names: str) -> dict[str, str]:
+    return dict.fromkeys(names, reason)
+
+
+SKIPS: dict[str, str] = {
+    **_same_reason("CUDA-only kernel (jiterator/flash/efficient attention/triton/float8 scaled mm)",
+                   "jiterator_unary", "jiterator_binary", "jiterator_4inputs_with_extra_args",
+                   "jiterator_binary_return_by_ref", "jiterator_2inputs_2outputs",
+                   "torch.ops.aten._flash_attention_forward", "torch.ops.aten._efficient_attention_forward",
+                   "bmm.triton_optimized", "torch._scaled_mm", "torch._scaled_mm_v2"),
+    **_same_reason("sparse layouts are not supported by jtorch", "sparse.sampled_addmm", "sparse.mm", "to_sparse"),
+    **_same_reason("complex32 has no JAX dtype", "chalf"),
+    **_same_reason("complex-only variant", "nn.functional.silu.complex"),
+    **_same_reason("ATen-internal op, not part of the public torch API",
+                   "_softmax_backward_data", "_batch_norm_with_update", "_native_batch_norm_legit",
+                   "_upsample_bilinear2d_aa", "_unsafe_masked_index", "_unsafe_masked_index_put_accumulate",
+                   "_chunk_cat", "_segment_reduce", "torch.ops.aten._safe_softmax.default", "slice",
+                   "max_pool2d_with_indices_backward", "native_dropout_backward"),
+}
+
+# Ops whose values are random: compared by shape, dtype and (pooled over repeated calls) mean/std.
+RANDOM_OPS: frozenset[str] = frozenset({
+    "cauchy", "exponential", "geometric", "log_normal", "normal", "uniform", "bernoulli", "multinomial",
+    "randn", "randn_like", "rand_like", "randint", "randint_like", "nn.functional.dropout",
+    "nn.functional.dropout2d", "nn.functional.dropout3d", "nn.functional.alpha_dropout",
+    "nn.functional.feature_alpha_dropout.with_train", "nn.functional.rrelu",
+    "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
+})
+
+# Ops whose values carry no meaning (uninitialised memory, randomised algorithms): shape and dtype only.
+SHAPE_ONLY_OPS: frozenset[str] = frozenset({
+    "empty", "empty_like", "new_empty", "new_empty_strided", "empty_strided", "empty_permuted",
+    "svd_lowrank", "pca_lowrank",
+})
+
+# (rtol, atol) for float32 where the default (1.3e-6, 1e-5) is tighter than the op's float32 accuracy.
+TOLERANCES: dict[str, tuple[float, float]] = {}

@@ -1,0 +1,130 @@
+"""Unit tests of the OpInfo harness: converters, comparison, status logic, on a handful of ops."""
+import copy
+
+import pytest
+import torch
+
+import jtorch
+from compat import opinfo
+from compat.convert import assert_same, jtorch_dtype, to_jtorch, to_torch, torch_dtype
+from compat.opinfo import OpResult, SampleResult, summarize
+
+SHARED_DTYPES = [torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.float16,
+                 torch.bfloat16, torch.float32, torch.float64, torch.complex64, torch.complex128]
+
+
+@pytest.mark.parametrize("d", SHARED_DTYPES, ids=str)
+def test_dtype_mapping_round_trips(d):
+    assert isinstance(jtorch_dtype(d), jtorch.dtype)
+    assert str(jtorch_dtype(d)) == str(d)
+    assert torch_dtype(jtorch_dtype(d)) is d
+
+
+@pytest.mark.parametrize("d", SHARED_DTYPES, ids=str)
+def test_tensor_round_trip_keeps_values_and_dtype(d):
+    t = torch.arange(6).reshape(2, 3).to(d)
+    j = to_jtorch(t)
+    assert isinstance(j, jtorch.Tensor) and tuple(j.shape) == (2, 3)
+    torch.testing.assert_close(to_torch(j), t)
+
+
+def test_nested_arguments_are_converted():
+    x = torch.randn(2, 3, requires_grad=True)
+    idx = torch.tensor([0, 2])
+    args = (x, [idx, 3, (1.5, None)], {"dtype": torch.float64, "device": torch.device("cpu"),
+                                       "size": torch.Size([2]), "memory_format": torch.contiguous_format})
+    jx, (jidx, three, (half, none)), kw = to_jtorch(args)
+    assert jx.requires_grad and jx.is_leaf and jx.dtype is jtorch.float32
+    assert not jidx.requires_grad and jidx.dtype is jtorch.int64
+    assert (three, half, none) == (3, 1.5, None)
+    assert kw["dtype"] is jtorch.float64 and kw["device"] == jtorch.device("cpu")
+    assert isinstance(kw["size"], jtorch.Size) and kw["size"] == (2,)
+    assert kw["memory_format"] == jtorch.contiguous_format
+    torch.testing.assert_close(to_torch(jx), x.detach())
+
+
+def test_named_tuples_and_results_convert_back():
+    values, indices = jtorch.tensor([[1.0, 3.0], [4.0, 2.0]]).max(dim=1)
+    want = torch.tensor([[1.0, 3.0], [4.0, 2.0]]).max(dim=1)
+    assert_same(to_torch((values, indices)), want, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("actual, expected, match", [
+    (torch.zeros(2), torch.zeros(3), "shape"),
+    (torch.zeros(2, dtype=torch.float64), torch.zeros(2), "dtype"),
+    (torch.zeros(2), torch.tensor([0.0, 1.0]), "not close"),
+    ((torch.zeros(2),), (torch.zeros(2), torch.zeros(2)), "sequence"),
+    (1, 1.0, "float"),
+])
+def test_assert_same_rejects_mismatches(actual, expected, match):
+    with pytest.raises(AssertionError, match=match):
+        assert_same(actual, expected, rtol=1.3e-6, atol=1e-5)
+
+
+def test_assert_same_accepts_within_tolerance_and_nan():
+    assert_same(torch.tensor([1.0, float("nan")]), torch.tensor([1.0 + 1e-7, float("nan")]), rtol=1.3e-6, atol=1e-5)
+
+
+def test_compare_distribution():
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.randn(4000, generator=gen, dtype=torch.float64), torch.randn(4000, generator=gen, dtype=torch.float64)
+    opinfo.compare_distribution(a, b)
+    with pytest.raises(AssertionError, match="mean"):
+        opinfo.compare_distribution(a + 0.5, b)
+    with pytest.raises(AssertionError, match="std"):
+        opinfo.compare_distribution(a * 1.5, b)
+
+
+@pytest.mark.parametrize("results, status, forward, grad", [
+    ([], "skipped", "-", "-"),
+    ([SampleResult("missing", error="AttributeError: x")] * 2, "missing", "missing", "-"),
+    ([SampleResult("pass", "pass"), SampleResult("fail", error="boom")], "fail", "1/2", "-"),
+    ([SampleResult("pass", "pass"), SampleResult("pass", "fail", "grad off")], "pass_forward", "pass", "1/2"),
+    ([SampleResult("pass", "pass"), SampleResult("pass", "n/a")], "pass_grad", "pass", "pass"),
+    ([SampleResult("pass"), SampleResult("pass")], "pass_grad", "pass", "n/a"),
+])
+def test_status_logic(results, status, forward, grad):
+    r = summarize("op", results)
+    assert (r.status, r.forward, r.grad, r.samples) == (status, forward, grad, len(results))
+    failed = [x.error for x in results if x.forward == "fail" or x.grad == "fail"]
+    if failed:
+        assert r.note == failed[0]
+
+
+def test_summary_rates_count_skipped_ops_separately():
+    results = [OpResult("a", "pass_grad"), OpResult("b", "pass_forward"), OpResult("c", "fail"),
+               OpResult("d", "skipped")]
+    s = opinfo.summary(results)
+    assert (s["ops_total"], s["skipped"], s["pass_forward"], s["pass_forward_and_grad"]) == (4, 1, 2, 1)
+    assert s["forward_pass_pct"] == 50.0 and s["forward_grad_pass_pct_not_skipped"] == pytest.approx(33.33)
+
+
+@pytest.fixture(scope="module")
+def add_op():
+    (op,) = opinfo.select_ops(["add"])
+    return op
+
+
+def test_add_passes_forward_and_grad(add_op):
+    r = opinfo.run_op(add_op, max_samples=2)
+    assert (r.op, r.status, r.samples, r.dtype) == ("add", "pass_grad", 2, "float32")
+
+
+def test_wrong_results_and_missing_names_are_reported(add_op, monkeypatch):
+    renamed = copy.copy(add_op)
+    renamed.name = "no_such_op_anywhere"
+    assert opinfo.resolve(renamed) is None
+    assert opinfo.run_op(renamed, max_samples=1).status == "missing"
+    monkeypatch.setattr(opinfo, "resolve", lambda op: jtorch.sub)
+    r = opinfo.run_op(add_op, max_samples=1)
+    assert r.status == "fail" and "not close" in r.note
+
+
+def test_skip_list_and_reports(add_op, tmp_path):
+    (chalf,) = opinfo.select_ops(["chalf"])
+    skipped = opinfo.run_op(chalf)
+    assert skipped.status == "skipped" and skipped.note == opinfo.SKIPS["chalf"]
+    results = [opinfo.run_op(add_op, max_samples=1), skipped]
+    md, js = opinfo.write_reports(results, opinfo.summary(results), tmp_path)
+    assert "| add | float32 | 1 | pass_grad |" in md.read_text()
+    assert '"forward_pass_pct_not_skipped": 100.0' in js.read_text()
