@@ -365,7 +365,7 @@ def _torch_global(module: str, name: str):
         return {"device": _dev.device, "Size": Size}.get(name)
     if (module, name) == ("torch.storage", "UntypedStorage"):
         return _UntypedMarker
-    if module == "builtins":
+    if module in ("builtins", "__builtin__"):  # protocol-2 pickles use Python 2's name
         return _SAFE_BUILTINS.get(name)
     if (module, name) == ("_codecs", "encode"):
         return codecs.encode
