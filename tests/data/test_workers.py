@@ -100,9 +100,19 @@ def test_killed_worker_raises_runtime_error(deadline):
         list(d.DataLoader(Killer(), batch_size=2, num_workers=2))
 
 
+class Healthy(d.Dataset):
+    """Samples that never fail, so a killed worker is the only error."""
+
+    def __getitem__(self, i):
+        return np.array([i])
+
+    def __len__(self):
+        return 64
+
+
 def test_worker_killed_from_outside(deadline):
     deadline["s"] = 5
-    it = iter(d.DataLoader(Faulty(), batch_size=1, num_workers=2, persistent_workers=True))
+    it = iter(d.DataLoader(Healthy(), batch_size=1, num_workers=2, persistent_workers=True))
     next(it)
     for w in it._workers:
         os.kill(w.pid, signal.SIGKILL)
