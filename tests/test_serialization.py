@@ -166,3 +166,49 @@ def test_killed_save_keeps_previous_file(tmp_path):
     child.wait(timeout=10)
     loaded = jtorch.load(path)
     assert isinstance(loaded["step"], int)
+
+
+def build_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                         nn.Linear(4 * 6 * 6, 5))
+
+
+def test_model_state_dict_crosses_both_ways_with_same_outputs(tmp_path):
+    x = np.random.default_rng(0).standard_normal((2, 1, 6, 6)).astype(np.float32)
+    torch_model, jtorch_model = build_model(torch).eval(), build_model(jtorch).eval()
+    with torch.no_grad():
+        torch_model[1].running_mean.uniform_(-1, 1)
+    torch.save(torch_model.state_dict(), tmp_path / "from_torch.pth")
+    jtorch_model.load_state_dict(jtorch.load(tmp_path / "from_torch.pth"))
+    np.testing.assert_allclose(jtorch_model(jtorch.tensor(x)).detach().numpy(),
+                               torch_model(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+    other = build_model(jtorch).eval()
+    jtorch.save(other.state_dict(), tmp_path / "from_jtorch.pth")
+    torch_model.load_state_dict(torch.load(tmp_path / "from_jtorch.pth"))
+    assert list(torch.load(tmp_path / "from_jtorch.pth")) == list(other.state_dict())
+    np.testing.assert_allclose(torch_model(torch.tensor(x)).detach().numpy(),
+                               other(jtorch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_optimizer_state_dict_crosses_both_ways(tmp_path):
+    def trained(lib):
+        lib.manual_seed(0)
+        w = lib.tensor(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+        opt = lib.optim.Adam([w], lr=0.1)
+        for _ in range(3):
+            opt.zero_grad()
+            (w * w).sum().backward()
+            opt.step()
+        return w, opt
+    (jw, jopt), (tw, topt) = trained(jtorch), trained(torch)
+    jtorch.save(jopt.state_dict(), tmp_path / "j_opt.pth")
+    torch.save(topt.state_dict(), tmp_path / "t_opt.pth")
+    from_j, from_t = torch.load(tmp_path / "j_opt.pth"), jtorch.load(tmp_path / "t_opt.pth")
+    assert from_j["param_groups"] == topt.state_dict()["param_groups"]
+    for key in ("exp_avg", "exp_avg_sq", "step"):
+        np.testing.assert_allclose(from_j["state"][0][key].numpy(), topt.state_dict()["state"][0][key].numpy(),
+                                   rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(from_t["state"][0][key].numpy()),
+                                   topt.state_dict()["state"][0][key].numpy(), rtol=1e-6)
