@@ -15,6 +15,7 @@ from .. import _device as _dev
 from .. import _dtype as dt
 from .._tensor import Size, Tensor
 from ._registry import register, register_method
+from ._util import write_out
 
 
 @functools.lru_cache(maxsize=None)
@@ -197,10 +198,7 @@ def _make_sized_factory(name: str, value):
     def factory(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
                 memory_format=None, generator=None, names=None):
         result = _filled(_size_args(size), value, dtype, device, requires_grad)
-        if out is not None:
-            from ._util import write_out
-            return write_out(result, out)
-        return result
+        return write_out(result, out)
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = f"A tensor of the given size filled with {value} (``empty`` gives zeros)."
     return register(factory, method=False)
@@ -220,10 +218,7 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     if dtype is None:
         dtype = dt.scalar_dtype(fill_value)
     result = _filled(_size_args((size,)), fill_value, dtype, device, requires_grad)
-    if out is not None:
-        from ._util import write_out
-        return write_out(result, out)
-    return result
+    return write_out(result, out)
 
 
 def _like_factory(name: str, value):
@@ -313,10 +308,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         values = np.arange(n, dtype=np.int64) * int(step) + int(start)
     result = _finish(_to_device_array(values.astype(dt.to_jax_dtype(dtype)), device), requires_grad)
-    if out is not None:
-        from ._util import write_out
-        return write_out(result, out)
-    return result
+    return write_out(result, out)
 
 
 @register(method=False)
@@ -335,10 +327,7 @@ def linspace(start, end, steps: int, *, out=None, dtype=None, layout=None, devic
     if not (dtype.is_floating_point or dtype.is_complex):
         values = np.trunc(values)
     result = _finish(_to_device_array(values.astype(dt.to_jax_dtype(dtype)), device), requires_grad)
-    if out is not None:
-        from ._util import write_out
-        return write_out(result, out)
-    return result
+    return write_out(result, out)
 
 
 @register(method=False)
@@ -349,10 +338,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, out=None, dtype=None
     dtype = dtype or dt.get_default_dtype()
     values = np.power(base, exps)
     result = _finish(_to_device_array(values.astype(dt.to_jax_dtype(dtype)), device), requires_grad)
-    if out is not None:
-        from ._util import write_out
-        return write_out(result, out)
-    return result
+    return write_out(result, out)
 
 
 @register(method=False)
@@ -366,7 +352,4 @@ def eye(n: int, m: int | None = None, *, out=None, dtype=None, layout=None, devi
     with jax.default_device(_jax_device(device)):
         array = jnp.eye(n, m, dtype=dt.to_jax_dtype(dtype))
     result = _finish(array, requires_grad)
-    if out is not None:
-        from ._util import write_out
-        return write_out(result, out)
-    return result
+    return write_out(result, out)
