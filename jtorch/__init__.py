@@ -28,6 +28,7 @@ from . import serialization
 from .serialization import load, save
 from ._runner import install_as_torch
 from . import linalg, fft, special, nn, optim, cuda, backends
+from . import masked, signal
 from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
 

@@ -12,15 +12,51 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import FREED_GRAPH_MESSAGE, Node, grad_edge
 
 
+def _static_key(value):
+    """``value`` made safe to compare as a cache key: every item tagged with its type, numpy dtypes by name.
+
+    Without the tags, ``1``, ``1.0`` and ``True`` (equal and of equal hash) would share a compiled function, and a
+    numpy dtype compares equal to None and to its name.
+    """
+    if isinstance(value, tuple):
+        return tuple, tuple(_static_key(v) for v in value)
+    if isinstance(value, np.dtype):
+        return np.dtype, value.name
+    return type(value), value
+
+
+class _Static:
+    """The static arguments of one op call, hashed and compared by :func:`_static_key`."""
+
+    __slots__ = ("items", "_key", "_hash")
+
+    def __init__(self, items: tuple):
+        self.items = items
+        self._key = _static_key(items)
+        self._hash = hash(self._key)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Static) and self._key == other._key
+
+
 @partial(jax.jit, static_argnums=(0, 1))
-def _jit_call(fn, static, *arrays):
-    return fn(*arrays, **dict(static))
+def _jit_static(fn, static: _Static, *arrays):
+    return fn(*arrays, **dict(static.items))
+
+
+def _jit_call(fn, static: tuple, *arrays):
+    """``fn(*arrays, **dict(static))``, compiled once per function, static arguments, shapes and dtypes."""
+    return _jit_static(fn, _Static(static), *arrays)
 
 
 def vjp_of(*args, fn, static, diff, outs, n):

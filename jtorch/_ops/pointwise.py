@@ -20,7 +20,8 @@ from ._util import float_dtype, np_dtype, operand, result_dtype, write_out
 def _binary_op(name: str, jfn, *, kind: str = "promote", aliases: tuple = (), inplace: bool = True,
                saves=True, int_to_float: bool = False, doc: str = ""):
     """Register a binary pointwise op. ``kind``: 'promote' (result in the promoted dtype), 'bool'
-    (comparison: computed in the promoted dtype, bool result)."""
+    (comparison: computed in the promoted dtype, bool result). ``saves``: as for ``apply``, or a function of
+    ``(input, other)`` giving it."""
     def impl(a, b, *, dtype):
         return jfn(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
     impl.__name__ = impl.__qualname__ = name
@@ -29,7 +30,8 @@ def _binary_op(name: str, jfn, *, kind: str = "promote", aliases: tuple = (), in
         compute = result_dtype(input, other)
         if int_to_float:
             compute = float_dtype(compute)
-        result = apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(compute)),), saves=saves)
+        result = apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(compute)),),
+                       saves=saves(input, other) if callable(saves) else saves)
         return write_out(result, out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc or f"Elementwise ``{name}`` of ``input`` and ``other`` (broadcast; PyTorch's promotion)."
@@ -104,7 +106,17 @@ def rsub(input, other, *, alpha=1) -> Tensor:
     return sub(other, input, alpha=alpha)
 
 
-mul = _binary_op("mul", jnp.multiply, aliases=("multiply",))
+def _saves_for_product(input, other) -> tuple:
+    """What PyTorch saves for ``input * other``: each operand only when the other one needs its gradient."""
+    return tuple(i for i, partner in ((0, other), (1, input)) if isinstance(partner, Tensor) and partner.requires_grad)
+
+
+def _saves_for_quotient(input, other) -> tuple:
+    """What PyTorch saves for ``input / other``: ``other`` always, ``input`` when ``other`` needs its gradient."""
+    return (0, 1) if isinstance(other, Tensor) and other.requires_grad else (1,)
+
+
+mul = _binary_op("mul", jnp.multiply, aliases=("multiply",), saves=_saves_for_product)
 
 
 def _div_impl(a, b, *, dtype, mode):
@@ -127,7 +139,7 @@ def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
     if rounding_mode is None:
         d = float_dtype(d)
     result = apply(_div_impl, operand(input), operand(other), static=(("dtype", np_dtype(d)), ("mode", rounding_mode)),
-                   name="DivBackward0")
+                   name="DivBackward0", saves=_saves_for_quotient(input, other))
     return write_out(result, out)
 
 
@@ -297,16 +309,18 @@ def _abs(x):
 
 
 _unary_op("abs", _abs, aliases=("absolute",))
-_unary_op("neg", jnp.negative, aliases=("negative",))
-_unary_op("sign", jnp.sign)
-_unary_op("sgn", jnp.sign)
-_unary_op("floor", jnp.floor)
-_unary_op("ceil", jnp.ceil)
-_unary_op("trunc", jnp.trunc, aliases=("fix",))
-_unary_op("frac", lambda x: x - jnp.trunc(x))
+_unary_op("neg", jnp.negative, aliases=("negative",), saves=False)
+_unary_op("sign", jnp.sign, saves=False)
+_unary_op("sgn", jnp.sign, saves=False)
+_unary_op("floor", jnp.floor, saves=False)
+_unary_op("ceil", jnp.ceil, saves=False)
+_unary_op("trunc", jnp.trunc, aliases=("fix",), saves=False)
+_unary_op("frac", lambda x: x - jnp.trunc(x), saves=False)
 _unary_op("square", jnp.square)
-_unary_op("positive", lambda x: x)
+_unary_op("positive", lambda x: x, saves=False)
 _unary_op("conj_physical", jnp.conj)
+# ops whose PyTorch backward reads their result, not their input (so the input may change in place meanwhile)
+_SAVES_RESULT_ONLY = {"exp", "exp2", "expm1", "sqrt", "rsqrt", "sigmoid", "tanh", "reciprocal"}
 for _name, _fn in {
     "exp": jnp.exp, "exp2": jnp.exp2, "expm1": jnp.expm1, "log": jnp.log, "log2": jnp.log2, "log10": jnp.log10,
     "log1p": jnp.log1p, "sqrt": jnp.sqrt, "rsqrt": jax.lax.rsqrt, "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan,
@@ -317,7 +331,7 @@ for _name, _fn in {
     "reciprocal": jnp.reciprocal, "sinc": jnp.sinc, "deg2rad": jnp.deg2rad, "rad2deg": jnp.rad2deg,
     "i0": _i0,
 }.items():
-    _unary_op(_name, _fn, to_float=True,
+    _unary_op(_name, _fn, to_float=True, saves=_name not in _SAVES_RESULT_ONLY,
               aliases={"asin": ("arcsin",), "acos": ("arccos",), "atan": ("arctan",), "asinh": ("arcsinh",),
                        "acosh": ("arccosh",), "atanh": ("arctanh",)}.get(_name, ()))
 

@@ -179,9 +179,8 @@ def t(input) -> Tensor:
     """Transpose a tensor of at most 2 dims."""
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    if input.ndim < 2:
-        return make_view(input, _permute_view, (("perm", tuple(range(input.ndim))),), "TBackward0")
-    return transpose(input, 0, 1)
+    perm = (1, 0) if input.ndim == 2 else tuple(range(input.ndim))
+    return make_view(input, _permute_view, (("perm", perm),), "TBackward0")
 
 
 @register(aliases=("moveaxis",))
