@@ -221,6 +221,26 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
     return write_out(result, out)
 
 
+@register(method=False)
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """A 0-d tensor holding ``s`` (of the default float dtype unless ``dtype`` is given)."""
+    return _filled((), _number(s), dtype, device, requires_grad)
+
+
+@register(method=False)
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                  pin_memory=False) -> Tensor:
+    """An uninitialised tensor of ``size`` (jtorch arrays have no strides; ``stride`` is accepted and ignored)."""
+    return _filled(_size_args((size,)), 0, dtype, device, requires_grad)
+
+
+@register(method=False)
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
+                   pin_memory=False) -> Tensor:
+    """An uninitialised tensor of ``size`` (the memory order ``physical_layout`` is accepted and ignored)."""
+    return _filled(_size_args((size,)), 0, dtype, device, requires_grad)
+
+
 def _like_factory(name: str, value):
     def like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
         return _filled(tuple(input.shape), value, dtype or input.dtype, device or input.device, requires_grad)
@@ -268,6 +288,13 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
                pin_memory=False) -> Tensor:
     """A copy of ``data`` as a tensor with this tensor's dtype and device unless given."""
     return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@register_method
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
+                      pin_memory=False) -> Tensor:
+    """An uninitialised tensor of ``size`` with this tensor's dtype and device (``stride`` is ignored)."""
+    return _filled(_size_args((size,)), 0, dtype or self.dtype, device or self.device, requires_grad)
 
 
 def _legacy_tensor_array(args: tuple, device):

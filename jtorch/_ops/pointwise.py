@@ -161,7 +161,16 @@ fmin = _binary_op("fmin", lambda a, b: jnp.where((a <= b) | jnp.isnan(b), a, b),
 logaddexp = _binary_op("logaddexp", jnp.logaddexp, inplace=False)
 logaddexp2 = _binary_op("logaddexp2", jnp.logaddexp2, inplace=False)
 copysign = _binary_op("copysign", jnp.copysign, int_to_float=True)
-nextafter = _binary_op("nextafter", jnp.nextafter)
+@jax.custom_jvp
+def _nextafter(a, b):
+    return jnp.nextafter(a, b)
+
+
+# PyTorch's derivative: 1 with respect to ``input``, 0 with respect to ``other``
+_nextafter.defjvp(lambda primals, tangents: (_nextafter(*primals),
+                                             jnp.broadcast_to(tangents[0], jnp.broadcast_shapes(*map(jnp.shape,
+                                                                                                      primals)))))
+nextafter = _binary_op("nextafter", _nextafter)
 xlogy = _binary_op("xlogy", jax.scipy.special.xlogy, int_to_float=True)
 
 

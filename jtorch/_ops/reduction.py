@@ -451,3 +451,16 @@ def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False
     if boundaries.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+def _softmax_alias(name: str):
+    def op(input, dim: int, dtype=None) -> Tensor:
+        from ..nn import functional
+        return getattr(functional, name)(input, dim, dtype=dtype)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Alias of :func:`torch.nn.functional.{name}` along ``dim``, optionally computed in ``dtype``."
+    return register(op, name=name)
+
+
+softmax = _softmax_alias("softmax")
+log_softmax = _softmax_alias("log_softmax")

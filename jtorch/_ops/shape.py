@@ -372,7 +372,12 @@ def split(tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 
 register_method(lambda self, split_size, dim=0: split(self, split_size, dim), name="split")
-register_method(lambda self, split_sizes, dim=0: split(self, list(split_sizes), dim), name="split_with_sizes")
+
+
+@register
+def split_with_sizes(input, split_sizes, dim: int = 0) -> tuple:
+    """Views of consecutive chunks of the given ``split_sizes`` along ``dim`` (they must sum to its size)."""
+    return split(input, list(split_sizes), dim)
 
 
 @register
@@ -680,7 +685,7 @@ def _fill(a, value, *, dtype):
     return jnp.broadcast_to(jnp.asarray(value).astype(dtype), a.shape)
 
 
-@register_method
+@register
 def fill_(self, value) -> Tensor:
     """Fill ``self`` with ``value`` in place."""
     if isinstance(value, Tensor) and value.ndim != 0:
@@ -692,7 +697,7 @@ def fill_(self, value) -> Tensor:
     return self._commit_inplace(result)
 
 
-@register_method
+@register
 def zero_(self) -> Tensor:
     """Fill ``self`` with zeros in place."""
     return self.fill_(0)
@@ -1045,3 +1050,141 @@ def repeat_interleave(input, repeats=None, dim: int | None = None, *, output_siz
 def _host_values(t: Tensor):
     from .._tensor import _host
     return _host(t._value)
+
+
+# ------------------------------------------------------------------ conjugate/negative bits, resizing, strides
+@register
+def resolve_conj(input) -> Tensor:
+    """``input`` itself: jtorch never holds a lazily conjugated tensor."""
+    return input
+
+
+@register
+def resolve_neg(input) -> Tensor:
+    """``input`` itself: jtorch never holds a lazily negated tensor."""
+    return input
+
+
+@register_method
+def sum_to_size(self, *size) -> Tensor:
+    """``self`` summed down to ``size``, which ``self`` must be expandable from (the reverse of ``expand``)."""
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else tuple(size)
+    lead = self.ndim - len(shape)
+    if lead < 0 or any(s != 1 and s != self.shape[lead + i] for i, s in enumerate(shape)):
+        raise RuntimeError(f"size {{{', '.join(map(str, shape))}}} is not expandable to size "
+                           f"{{{', '.join(map(str, self.shape))}}}.")
+    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and self.shape[lead + i] != 1)
+    out = self.sum(dims, keepdim=True) if dims else self
+    return out.reshape(shape) if lead else out
+
+
+def _resized(a, *, shape):
+    n = math.prod(shape)
+    flat = a.reshape(-1)[:n]
+    return jnp.concatenate([flat, jnp.zeros(n - flat.size, a.dtype)]).reshape(shape)
+
+
+@register_method
+def resize_(self, *size, memory_format=None) -> Tensor:
+    """Give ``self`` the shape ``size`` in place, keeping its leading elements in row-major order (new ones are 0)."""
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = tuple(int(s) for s in (size[0] if len(size) == 1 and isinstance(size[0], (list, tuple)) else size))
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}")
+    self.data = apply(_resized, self, static=(("shape", shape),))
+    self._version_counter[0] += 1
+    return self
+
+
+@register
+def resize_as_(input, the_template, *, memory_format=None) -> Tensor:
+    """:meth:`resize_` ``input`` to the shape of ``the_template``."""
+    return resize_(input, tuple(the_template.shape))
+
+
+def _strided_indices(size: tuple, stride: tuple, offset: int):
+    """Flat storage index of each element of an ``as_strided`` view."""
+    index = jnp.full(size, offset, jnp.int64)
+    for d, (n, st) in enumerate(zip(size, stride)):
+        index = index + (jnp.arange(n, dtype=jnp.int64) * st).reshape((-1,) + (1,) * (len(size) - d - 1))
+    return index
+
+
+def _as_strided(a, *, size, stride, offset):
+    return a.reshape(-1)[_strided_indices(size, stride, offset)]
+
+
+def _as_strided_scatter(a, src, *, size, stride, offset):
+    return a.reshape(-1).at[_strided_indices(size, stride, offset)].set(src.astype(a.dtype)).reshape(a.shape)
+
+
+def _strided_args(input: Tensor, size, stride, storage_offset) -> tuple:
+    """Static arguments of ``as_strided`` over ``input``'s elements read as row-major storage, checked."""
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    offset = int(storage_offset or 0)
+    if any(s < 0 for s in stride):
+        raise RuntimeError("as_strided: Negative strides are not supported at the moment, got strides: "
+                           f"{list(stride)}")
+    needed = offset + sum((n - 1) * st for n, st in zip(size, stride)) + 1 if all(size) else 0
+    if needed > input.numel():
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {input.element_size()} requiring a storage size of "
+                           f"{needed * input.element_size()} are out of bounds for storage of size "
+                           f"{input.numel() * input.element_size()}")
+    return ("size", size), ("stride", stride), ("offset", offset)
+
+
+def _contiguous_storage(input: Tensor) -> Tensor:
+    """``input`` when its elements are its whole storage in row-major order (what ``as_strided`` indexes)."""
+    if not input.is_contiguous() or (input._is_view() and input._view.base.numel() != input.numel()):
+        raise NotImplementedError("as_strided of a non-contiguous tensor is not supported by jtorch yet")
+    return input
+
+
+@register
+def as_strided(input, size, stride, storage_offset: int | None = None) -> Tensor:
+    """The elements of contiguous ``input`` at ``storage_offset + sum(i_k * stride_k)``, shaped ``size`` (a copy)."""
+    return apply(_as_strided, _contiguous_storage(input), static=_strided_args(input, size, stride, storage_offset),
+                 saves=False, name="AsStridedBackward0")
+
+
+@register
+def as_strided_copy(input, size, stride, storage_offset: int | None = None, *, out=None) -> Tensor:
+    """:func:`as_strided`, as a new tensor."""
+    return write_out(as_strided(input, size, stride, storage_offset), out)
+
+
+@register
+def as_strided_scatter(input, src, size, stride, storage_offset: int | None = None) -> Tensor:
+    """A copy of contiguous ``input`` whose ``as_strided(size, stride, storage_offset)`` elements are ``src``."""
+    static = _strided_args(input, size, stride, storage_offset)
+    if tuple(src.shape) != dict(static)["size"]:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
+                           f"slice size = {list(dict(static)['size'])}")
+    return apply(_as_strided_scatter, _contiguous_storage(input), src, static=static, saves=False,
+                 name="AsStridedScatterBackward0")
+
+
+def _unravel(indices, *, shape):
+    out, rest = [], indices
+    for n in reversed(shape):
+        out.append(rest % n)
+        rest = rest // n
+    return tuple(reversed(out))
+
+
+@register(method=False)
+def unravel_index(indices, shape) -> tuple:
+    """The coordinates in an array of ``shape`` of each flat index in ``indices`` (a tuple of int64 tensors)."""
+    if not isinstance(indices, Tensor):
+        from .creation import tensor
+        indices = tensor(indices)
+    if indices.dtype.is_floating_point or indices.dtype.is_complex or indices.dtype is dt.bool:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if any(s < 0 for s in shape):
+        raise ValueError("'shape' cannot have negative values, but got " + str(shape))
+    return apply(_unravel, indices.to(dt.int64), static=(("shape", shape),))
