@@ -4,6 +4,8 @@ Functions PyTorch has here but JAX offers no accurate kernel for raise ``NotImpl
 """
 from __future__ import annotations
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jss
@@ -11,7 +13,7 @@ import jax.scipy.special as jss
 from . import _dtype as dt
 from ._ops._registry import TORCH_FUNCTIONS
 from ._ops._dispatch import apply
-from ._ops._util import float_dtype, np_dtype, write_out, wrap_dim
+from ._ops._util import float_dtype, np_dtype, operand, result_dtype, write_out, wrap_dim
 from ._tensor import Tensor
 
 __all__ = []
@@ -99,9 +101,116 @@ def _missing(name: str) -> None:
 
 
 for _name in ("airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
-              "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
-              "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
-              "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
-              "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
-              "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p"):
+              "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1"):
     _missing(_name)
+
+
+# ------------------------------------------------------------------ orthogonal polynomials of integer degree n
+def _three_term(start, step, n, nan_stop: bool):
+    """Run ``r = step(j, p, q)`` for j = 1 .. n-1 elementwise (from ``p = 1``, ``q = start``); the last ``q``.
+
+    Each element stops after its own ``n - 1`` steps (or, with ``nan_stop``, once ``q`` is NaN); the loop runs
+    until every element has stopped.
+    """
+    def active(j, q):
+        keep = j <= n - 1
+        return keep & ~jnp.isnan(q) if nan_stop else keep
+
+    def cond(state):
+        j, _, q = state
+        return jnp.any(active(j, q))
+
+    def body(state):
+        j, p, q = state
+        go = active(j, q)
+        r = step(j.astype(q.dtype), p, q)
+        return j + 1, jnp.where(go, q, p), jnp.where(go, r, q)
+
+    _, _, q = jax.lax.while_loop(cond, body, (jnp.asarray(1, n.dtype), jnp.ones_like(start), start))
+    return q
+
+
+def _chebyshev(y, n, *, kind, closed_above):
+    """Chebyshev polynomials of the first to fourth kind (t, u, v, w) at ``y`` (PyTorch's special cases)."""
+    two_y = y + y
+    start = {"t": y, "u": two_y, "v": two_y - 1, "w": two_y + 1}[kind]
+    nf = n.astype(y.dtype)
+    even = n % 2 == 0
+    theta = jnp.arccos(jnp.clip(y, -1, 1))
+    if kind == "t":
+        edge = jnp.where((y > 0) | even, 1, -1)
+        closed = jnp.cos(nf * theta)
+    elif kind == "u":
+        edge = jnp.where((y > 0) | even, nf + 1, -(nf + 1))
+        sin_theta = jnp.sin(theta)
+        closed = jnp.where(sin_theta != 0, jnp.sin((nf + 1) * theta) / jnp.where(sin_theta != 0, sin_theta, 1),
+                           (nf + 1) * jnp.cos((nf + 1) * theta) / y)
+    elif kind == "v":
+        odd_value = jnp.where(even, nf + nf + 1, -(nf + nf + 1))
+        edge = jnp.where(y > 0, 1, odd_value)
+        half = jnp.cos(theta / 2)
+        closed = jnp.where(jnp.sin(theta / 2) != 1, jnp.cos((nf + 0.5) * theta) / half, odd_value)
+    else:
+        edge = jnp.where(y > 0, nf + nf + 1, jnp.where(even, 1, -1))
+        half = jnp.sin(theta / 2)
+        closed = jnp.where(jnp.cos(theta / 2) != 1, jnp.sin((nf + 0.5) * theta) / jnp.where(half != 0, half, 1), edge)
+    recurrence = _three_term(start, lambda j, p, q: two_y * q - p, jnp.where(jnp.abs(y) == 1, 0, n), True)
+    out = jnp.where(n == 0, 1, jnp.where(n == 1, start, recurrence))
+    out = jnp.where((n > closed_above) & (jnp.abs(y) < 1), closed, out)
+    out = jnp.where(jnp.abs(y) == 1, edge, out)
+    return jnp.where(n < 0, 0, out).astype(y.dtype)
+
+
+def _hermite(x, n, *, physicists):
+    limit = {jnp.dtype(jnp.float32): 128, jnp.dtype(jnp.float64): 512}.get(jnp.dtype(x.dtype), 1024)
+    start = x + x if physicists else x
+    if physicists:
+        step = lambda j, p, q: (x + x) * q - (j + j) * p  # noqa: E731
+    else:
+        step = lambda j, p, q: x * q - j * p  # noqa: E731
+    recurrence = _three_term(start, step, jnp.where(n > limit, 0, n), False)
+    out = jnp.where(n == 0, 1, jnp.where(n == 1, start, jnp.where(n > limit, jnp.nan, recurrence)))
+    return jnp.where(n < 0, 0, out).astype(x.dtype)
+
+
+def _laguerre(x, n):
+    step = lambda j, p, q: (((j + j) + (1 - x)) * q - j * p) / (j + 1)  # noqa: E731
+    out = jnp.where(n == 0, 1, jnp.where(n == 1, 1 - x, _three_term(1 - x, step, n, True)))
+    return jnp.where(n < 0, 0, jnp.where(x == 0, 1, out)).astype(x.dtype)
+
+
+def _legendre(x, n):
+    step = lambda j, p, q: ((j + j + 1) * x * q - j * p) / (j + 1)  # noqa: E731
+    out = jnp.where(n == 0, 1, jnp.where(n == 1, x, _three_term(x, step, jnp.where(jnp.abs(x) == 1, 0, n), True)))
+    out = jnp.where(jnp.abs(x) == 1, jnp.where((x > 0) | (n % 2 == 0), 1, -1), out)
+    return jnp.where(n < 0, 0, out).astype(x.dtype)
+
+
+def _polynomial_impl(x, n, *, fn, shifted, dtype):
+    x = jnp.asarray(x).astype(dtype)
+    n = jnp.asarray(n)
+    if jnp.issubdtype(n.dtype, jnp.inexact):
+        n = jnp.where(jnp.isfinite(n), jnp.trunc(n), -1)
+    x, n = jnp.broadcast_arrays(x, n.astype(jnp.int64))
+    return fn(x + x - 1 if shifted else x, n)
+
+
+def _polynomial(name: str, fn, doc: str, shifted: bool = False):
+    def op(input, n, *, out: Tensor | None = None) -> Tensor:
+        d = float_dtype(result_dtype(input, n))
+        static = (("fn", fn), ("shifted", shifted), ("dtype", np_dtype(d)))
+        return write_out(apply(_polynomial_impl, operand(input), operand(n), static=static), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc + " of integer degree ``n`` (truncated toward zero) at ``input``, elementwise (broadcast)."
+    _alias(name, op)
+
+
+for _kind, _above, _shifted_above in (("t", 6, 6), ("u", 8, 6), ("v", 8, 6), ("w", 8, 4)):
+    _polynomial(f"chebyshev_polynomial_{_kind}", partial(_chebyshev, kind=_kind, closed_above=_above),
+                f"Chebyshev polynomial of kind {_kind}")
+    _polynomial(f"shifted_chebyshev_polynomial_{_kind}", partial(_chebyshev, kind=_kind, closed_above=_shifted_above),
+                f"Shifted Chebyshev polynomial of kind {_kind} (of ``2 * input - 1``)", shifted=True)
+_polynomial("hermite_polynomial_h", partial(_hermite, physicists=True), "Physicists' Hermite polynomial")
+_polynomial("hermite_polynomial_he", partial(_hermite, physicists=False), "Probabilists' Hermite polynomial")
+_polynomial("laguerre_polynomial_l", _laguerre, "Laguerre polynomial")
+_polynomial("legendre_polynomial_p", _legendre, "Legendre polynomial")
