@@ -2,6 +2,7 @@
 std/var, logsumexp, norm."""
 from __future__ import annotations
 
+import builtins
 import math
 
 import jax
@@ -464,3 +465,99 @@ def _softmax_alias(name: str):
 
 softmax = _softmax_alias("softmax")
 log_softmax = _softmax_alias("log_softmax")
+
+
+# ------------------------------------------------------------------ membership, counts, covariance, distances
+def _isin(a, b, *, invert):
+    found = jnp.isin(a, b)
+    return ~found if invert else found
+
+
+@register(method=False)
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each element of ``elements`` occurs in ``test_elements`` (either may be a scalar); a bool tensor."""
+    from ._util import operand
+    return apply(_isin, operand(elements), operand(test_elements), static=(("invert", bool(invert)),))
+
+
+def _bincount(a, w, *, length, dtype):
+    weights = jnp.ones(a.shape, dtype) if w is None else w.astype(dtype)
+    return jnp.zeros(length, dtype).at[a].add(weights)
+
+
+@register
+def bincount(input, weights=None, minlength: int = 0) -> Tensor:
+    """Counts of each value 0..max(input) of a 1-D non-negative integer tensor (summed ``weights`` if given)."""
+    if input.ndim != 1 or input.dtype.is_floating_point or input.dtype.is_complex or input.dtype is dt.bool:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is not None and tuple(weights.shape) != tuple(input.shape):
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    if input.numel() and bool((input._value < 0).any()):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    length = builtins.max(int(input._value.max()) + 1 if input.numel() else 0, int(minlength))
+    d = dt.int64 if weights is None else weights.dtype if weights.dtype.is_floating_point else dt.float64
+    return apply(_bincount, input, weights, static=(("length", length), ("dtype", np_dtype(d))))
+
+
+@register
+def cov(input, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
+    """Covariance matrix of the variables in the rows of ``input`` (observations in columns); (V, V) or 0-d."""
+    if input.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{input.ndim} dimensions")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        x = x.to(dt.get_default_dtype())
+    w = fweights if aweights is None else aweights if fweights is None else fweights * aweights
+    if w is None:
+        centered = x - x.mean(1, keepdim=True)
+        product = centered.matmul(centered.conj().t())
+        result = product / builtins.max(x.shape[1] - correction, 0)
+    else:
+        total = w.sum()
+        centered = x - ((x * w).sum(1) / total).unsqueeze(1)
+        product = (centered * w).matmul(centered.conj().t())
+        norm = total - correction if aweights is None else total - correction * (w * aweights).sum() / total
+        result = product / norm.clamp_min(0)
+    return result.squeeze() if input.ndim < 2 or x.shape[0] == 1 else result
+
+
+@register
+def corrcoef(input) -> Tensor:
+    """Pearson correlation coefficients of the variables in the rows of ``input``; values clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = c.diagonal()
+    stddev = d.real.sqrt() if d.dtype.is_complex else d.sqrt()
+    c = c / stddev.unsqueeze(1) / stddev.unsqueeze(0)
+    return c.clamp(-1, 1)
+
+
+def _cdist(a, b, *, p):
+    return _vector_norm(a[..., :, None, :] - b[..., None, :, :], p=p, dims=(a.ndim,), keepdim=False, dtype=None)
+
+
+@register(method=False)
+def cdist(x1, x2, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+    """``p``-norm distance between each row of ``x1`` (B, P, M) and each row of ``x2`` (B, R, M); (B, P, R)."""
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values")
+    return apply(_cdist, x1, x2, static=(("p", float(p)),))
+
+
+@register
+def nonzero_static(input, *, size: int, fill_value: int = -1) -> Tensor:
+    """The first ``size`` indices of nonzero elements, (size, ndim) int64, padded with ``fill_value``."""
+    idx = input.nonzero()
+    if idx.shape[0] >= size:
+        return idx[:size]
+    from .creation import full
+    return Tensor._make(jnp.concatenate([idx._value, full((size - idx.shape[0], input.ndim), fill_value,
+                                                           dtype=dt.int64)._value]))
