@@ -8,6 +8,7 @@ so derivatives of any order need nothing more.
 from __future__ import annotations
 
 import re
+import weakref
 from functools import partial
 
 import jax
@@ -106,6 +107,7 @@ class OpNode(Node):
         indices = range(len(inputs)) if saves is True else (saves or ())
         self.saved = tuple((inputs[i], inputs[i]._version_counter[0]) for i in indices
                            if isinstance(inputs[i], Tensor))
+        self.saved_results = ()  # (weak reference, version) of outputs PyTorch saves
         self.input_edges = tuple(grad_edge(t) if isinstance(t, Tensor) and t.requires_grad else None
                                  for t in inputs)
         self.released = False
@@ -121,7 +123,8 @@ class OpNode(Node):
     def _check_saved(self) -> None:
         if self.released:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
-        for t, version in self.saved:
+        alive = ((ref(), version) for ref, version in self.saved_results)
+        for t, version in (*self.saved, *((t, v) for t, v in alive if t is not None)):
             if t._version_counter[0] != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
@@ -195,13 +198,15 @@ def _type_string(t: Tensor) -> str:
     return f"torch.{scalar_type_name(t.dtype)}Tensor"
 
 
-def apply(fn, *inputs, static: tuple = (), name: str | None = None, saves=True, jit: bool = True):
+def apply(fn, *inputs, static: tuple = (), name: str | None = None, saves=True, saves_result: bool = False,
+          jit: bool = True):
     """Run ``fn(*arrays, **dict(static))`` on ``inputs`` (Tensors, arrays or None) and wrap the result.
 
     ``static`` holds hashable non-array arguments as ``((key, value), ...)``. When grad mode is on and an
     input requires grad, the floating-point outputs get a node whose backward is the vjp of ``fn``.
     ``saves`` names the inputs PyTorch saves for backward (True: all), whose in-place modification
-    before backward is an error. ``jit=False`` for ops whose output shape depends on values.
+    before backward is an error; with ``saves_result`` so is in-place modification of the (first) output.
+    ``jit=False`` for ops whose output shape depends on values.
     """
     arrays = tuple(t._value if isinstance(t, Tensor) else t for t in inputs)
     out = _jit_call(fn, static, *arrays) if jit else fn(*arrays, **dict(static))
@@ -216,4 +221,6 @@ def apply(fn, *inputs, static: tuple = (), name: str | None = None, saves=True, 
             for i in out_diff:
                 tensors[i].grad_fn = node
                 tensors[i]._output_nr = i
+            if saves_result:
+                node.saved_results = ((weakref.ref(tensors[0]), tensors[0]._version_counter[0]),)
     return tensors[0] if single else tensors

@@ -40,7 +40,8 @@ def _binary_op(name: str, jfn, *, kind: str = "promote", aliases: tuple = (), in
 
 def _unary_op(name: str, jfn, *, to_float: bool = False, aliases: tuple = (), saves=True, doc: str = "",
               bool_ok: bool = True):
-    """Register a unary pointwise op; ``to_float`` computes integer inputs in the default float dtype."""
+    """Register a unary pointwise op; ``to_float`` computes integer inputs in the default float dtype;
+    ``saves="result"`` for ops whose PyTorch backward reads their output instead of their input."""
     def impl(a, *, dtype):
         return jfn(a.astype(dtype))
     impl.__name__ = impl.__qualname__ = name
@@ -51,7 +52,9 @@ def _unary_op(name: str, jfn, *, to_float: bool = False, aliases: tuple = (), sa
             d = float_dtype(d)
         elif not bool_ok and d is dt.bool:
             raise RuntimeError(f"{name}(): bool tensors are not supported")
-        return write_out(apply(impl, input, static=(("dtype", np_dtype(d)),), saves=saves), out)
+        result_only = saves == "result"
+        return write_out(apply(impl, input, static=(("dtype", np_dtype(d)),), saves=False if result_only else saves,
+                               saves_result=result_only), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc or f"Elementwise ``{name}`` of ``input``."
     return register(op, name=name, aliases=aliases, inplace=True)
@@ -340,7 +343,7 @@ for _name, _fn in {
     "reciprocal": jnp.reciprocal, "sinc": jnp.sinc, "deg2rad": jnp.deg2rad, "rad2deg": jnp.rad2deg,
     "i0": _i0,
 }.items():
-    _unary_op(_name, _fn, to_float=True, saves=_name not in _SAVES_RESULT_ONLY,
+    _unary_op(_name, _fn, to_float=True, saves="result" if _name in _SAVES_RESULT_ONLY else True,
               aliases={"asin": ("arcsin",), "acos": ("arccos",), "atan": ("arctan",), "asinh": ("arcsinh",),
                        "acosh": ("arccosh",), "atanh": ("arctanh",)}.get(_name, ()))
 

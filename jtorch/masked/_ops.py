@@ -177,7 +177,7 @@ def median(input: Tensor, dim: int = -1, *, keepdim: bool = False, dtype=None,
     output = sort.nanmedian(_masked_input("median", input, mask), axis, keepdim).values
     if is_float:
         return output
-    if bool(pointwise.isnan(output).any()):
+    if bool(output.isnan().any()):
         raise ValueError("masked median expects no fully masked out rows if dtype is not floating point")
     return output.to(d)
 

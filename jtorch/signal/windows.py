@@ -93,7 +93,7 @@ def kaiser(M: int, *, beta: float = 12.0, sym: bool = True, dtype=None, layout=N
     if trivial is not None:
         return trivial
     b = creation.tensor(beta, dtype=dtype)
-    start = pointwise.neg(b)
+    start = b.neg()
     constant = pointwise.div(pointwise.mul(b, 2.0), M if not sym else M - 1)
     end = pointwise.minimum(b, pointwise.add(start, pointwise.mul(constant, M - 1)))
     k = _grid(start, end, M, dtype, device, requires_grad)
