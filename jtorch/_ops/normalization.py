@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 
+import jax
+
 from .._tensor import Tensor
+from ._dispatch import apply
 from ._registry import register
 
 
@@ -20,12 +23,21 @@ def _mean_rstd(x: Tensor, dims: tuple, eps: float) -> tuple:
     return mean, (x.var(dims, unbiased=False, keepdim=True) + eps).rsqrt()
 
 
+def _statistic(stat):
+    return jax.lax.stop_gradient(stat)
+
+
+def _statistics(*stats: Tensor) -> tuple:
+    """The returned statistics: in the graph (they require grad) but, as in PyTorch, passing no gradient back."""
+    return tuple(apply(_statistic, s, saves=False, name="NativeNormBackward0") for s in stats)
+
+
 @register(method=False)
 def native_layer_norm(input, normalized_shape, weight, bias, eps: float) -> tuple:
     """``(output, mean, rstd)`` of layer norm over the last ``len(normalized_shape)`` dims (stats keep those dims)."""
     dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     mean, rstd = _mean_rstd(input, dims, eps)
-    return _normalized(input, mean, rstd, weight, bias), mean, rstd
+    return (_normalized(input, mean, rstd, weight, bias), *_statistics(mean, rstd))
 
 
 @register(method=False)
@@ -37,6 +49,7 @@ def native_group_norm(input, weight, bias, N: int, C: int, HxW: int, group: int,
     channel = (1, C) + (1,) * (input.ndim - 2)
     out = _normalized(out, 0, 1, None if weight is None else weight.reshape(channel),
                       None if bias is None else bias.reshape(channel))
+    # unlike the other two, PyTorch's group norm passes the statistics' gradients back
     return out, mean.reshape(N, group), rstd.reshape(N, group)
 
 
@@ -58,7 +71,7 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training: 
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(-1) * momentum)
             if running_var is not None:
                 running_var.mul_(1 - momentum).add_(unbiased * momentum)
-        return _normalized(input, mean, invstd, w, b), mean.reshape(-1), invstd.reshape(-1)
+        return (_normalized(input, mean, invstd, w, b), *_statistics(mean.reshape(-1), invstd.reshape(-1)))
     out = _normalized(input, running_mean.reshape(channel), (running_var.reshape(channel) + eps).rsqrt(), w, b)
     empty = input.new_empty((0,))
     return out, empty, empty.clone()

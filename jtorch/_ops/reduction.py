@@ -488,7 +488,10 @@ def _bincount(a, w, *, length, dtype):
 @register
 def bincount(input, weights=None, minlength: int = 0) -> Tensor:
     """Counts of each value 0..max(input) of a 1-D non-negative integer tensor (summed ``weights`` if given)."""
-    if input.ndim != 1 or input.dtype.is_floating_point or input.dtype.is_complex or input.dtype is dt.bool:
+    if input.dtype.is_floating_point or input.dtype.is_complex:
+        from .._tensor import scalar_type_name
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{scalar_type_name(input.dtype)}'")
+    if input.ndim != 1 or input.dtype is dt.bool:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")

@@ -1071,8 +1071,7 @@ def sum_to_size(self, *size) -> Tensor:
     shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else tuple(size)
     lead = self.ndim - len(shape)
     if lead < 0 or any(s != 1 and s != self.shape[lead + i] for i, s in enumerate(shape)):
-        raise RuntimeError(f"size {{{', '.join(map(str, shape))}}} is not expandable to size "
-                           f"{{{', '.join(map(str, self.shape))}}}.")
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(self.shape)}}}.")
     dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and self.shape[lead + i] != 1)
     out = self.sum(dims, keepdim=True) if dims else self
     return out.reshape(shape) if lead else out

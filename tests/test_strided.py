@@ -1,0 +1,40 @@
+"""as_strided family, resize_, sum_to_size, unravel_index and the strided factories against real PyTorch."""
+import pytest
+
+from _torch_compare import check
+from test_shape import compare, forward_and_grad
+
+OPS = {
+    "as_strided": (lambda L, x: (L.as_strided(x, (2, 2), (1, 2)), x.as_strided((3,), (2,), 1),
+                                 L.as_strided_copy(x, (2, 3), (3, 1))), (3, 3)),
+    "as_strided_overlap": (lambda L, x: L.as_strided(x, (3, 3), (1, 1)), (6,)),
+    "sum_to_size": (lambda L, x: (x.sum_to_size(3, 1), x.sum_to_size((1, 4)), x.sum_to_size(4)), (2, 3, 4)),
+    "split_with_sizes": (lambda L, x: L.split_with_sizes(x, [1, 3], 1), (2, 4)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_op_matches_torch(name):
+    fn, *shapes = OPS[name]
+    compare(forward_and_grad(fn, *shapes))
+
+
+def factories_and_resizing(L):
+    x = L.arange(6.)
+    return (L.as_strided_scatter(L.zeros(3, 3), L.ones(2, 2), (2, 2), (1, 2), 1),
+            L.unravel_index(L.tensor([9, -7, 13]), (2, 3)), L.unravel_index(L.tensor(4), 5),
+            x.clone().resize_(2, 2), L.resize_as_(x.clone(), L.ones(3, 1)), L.zero_(x.clone()),
+            L.scalar_tensor(3), L.scalar_tensor(2, dtype=L.int64), L.empty_strided((2, 3), (1, 2)).shape,
+            x.new_empty_strided((2,), (1,)).dtype, L.empty_permuted((2, 3), (1, 0)).shape,
+            L.resolve_conj(x), L.resolve_neg(x))
+
+
+@pytest.mark.parametrize("case", [
+    factories_and_resizing,
+    lambda L: L.as_strided(L.ones(4), (3,), (2,)),
+    lambda L: L.unravel_index(L.tensor([1.0]), (2, 3)),
+    lambda L: L.ones(2, 3).sum_to_size(4),
+    lambda L: L.ones(2, requires_grad=True).clone().resize_(3),
+])
+def test_matches_torch(case):
+    check(case)
