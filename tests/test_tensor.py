@@ -97,8 +97,7 @@ for _name in INTEGER_ONLY:
 for _name in ["add", "sub", "mul", "truediv"]:
     OPERATORS[f"i{_name}"] = inplace_case(_name, X, Y)
 OPERATORS["imul-int-by-float-error"] = inplace_case("mul", I, X[0])
-OPERATORS["matmul"] = pytest.param(lambda lib: lib.tensor(X) @ lib.tensor(Y), marks=pytest.mark.xfail(
-    strict=True, reason="Tensor.__matmul__ is not defined yet"))
+OPERATORS["matmul"] = lambda lib: lib.tensor(X) @ lib.tensor(Y).t()
 OPERATORS["neg_pos_abs_invert"] = lambda lib: (-lib.tensor(X), +lib.tensor(X), abs(lib.tensor(X)), ~lib.tensor(I))
 
 # ---------------------------------------------------------------- promotion
