@@ -22,7 +22,7 @@ from ..autograd import grad_mode
 
 def _ntuple(value, n: int) -> tuple:
     if isinstance(value, (list, tuple)):
-        return tuple(int(v) for v in value)
+        return tuple(int(v) for v in value) * (n if len(value) == 1 else 1)
     return (int(value),) * n
 
 
@@ -197,7 +197,7 @@ def _adaptive_windows(size, out) -> tuple:
 def _gather_windows(x, table, fill, n):
     """x (..., *spatial[n]) -> (..., out_total, window_total) with ``fill`` where windows leave the input."""
     lead = x.shape[:x.ndim - n]
-    flat = x.reshape(lead + (-1,))
+    flat = x.reshape(lead + (math.prod(x.shape[x.ndim - n:]),))
     flat = jnp.concatenate([flat, jnp.full(lead + (1,), fill, x.dtype)], axis=-1)
     return flat[..., table]
 
@@ -649,8 +649,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
                eps: float = 1e-5) -> Tensor:
     """Normalise (N, C, *) over all dims but C; in training also update the running statistics."""
+    if input.numel() == 0:
+        out = input.clone()
+        out = out if weight is None else out * weight[0]
+        return out if bias is None else out + bias[0]
     if training:
-        size = input.numel() // input.shape[1]
+        size = input.shape[0] * math.prod(input.shape[2:])
         if size == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{list(input.shape)}")
@@ -786,13 +790,13 @@ def _check_p(p: float) -> None:
 
 
 def _dropout_impl(x, key, *, p, mask_shape, alpha):
+    if p == 1.0:
+        return x * jnp.zeros((), x.dtype)
     keep = jax.random.bernoulli(key, 1.0 - p, mask_shape)
     if alpha:
         a = 1.0 / math.sqrt((_ALPHA_DROPOUT ** 2 * p + 1) * (1 - p))
         b = (keep.astype(x.dtype) - 1) * _ALPHA_DROPOUT * a + _ALPHA_DROPOUT * a * p
         return x * (keep.astype(x.dtype) * a) + b
-    if p == 1.0:
-        return x * jnp.zeros(mask_shape, x.dtype)
     return x * (keep.astype(x.dtype) / (1.0 - p))
 
 
@@ -1160,14 +1164,16 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
 
 def _multi_margin(x, y, w, *, p, margin, reduction):
-    if x.ndim == 1:
-        x, y = x[None], y[None]
+    scalar_out = y.ndim == 0
+    x = x.reshape((1, -1)) if x.ndim < 2 else x
+    y = y.reshape(-1)
     picked = jnp.take_along_axis(x, y[:, None], axis=1)
     z = jnp.maximum(margin - picked + x, 0) ** p
     if w is not None:
         z = z * w[y][:, None]
     z = jnp.where(jnp.arange(x.shape[1])[None] == y[:, None], 0, z)
-    return _reduce(z.sum(1) / x.shape[1], reduction)
+    loss = z.sum(1) / x.shape[1]
+    return _reduce(loss.reshape(()) if scalar_out else loss, reduction)
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
@@ -1367,6 +1373,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
 
 
 def _cosine_similarity(x1, x2, *, dim, eps):
+    if x1.ndim == x2.ndim == 0:
+        return _cosine_similarity(x1[None], x2[None], dim=0, eps=eps)
     n1 = jnp.sqrt((x1 * x1).sum(dim, keepdims=True))
     n2 = jnp.sqrt((x2 * x2).sum(dim, keepdims=True))
     return ((x1 / jnp.maximum(n1, eps)) * (x2 / jnp.maximum(n2, eps))).sum(dim)
@@ -1393,67 +1401,141 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return apply(_pairwise_distance, x1, x2, static=(("p", float(p)), ("eps", float(eps)), ("keepdim", bool(keepdim))))
 
 
-def _interp_nearest(x, *, out_shape, exact):
-    n = len(out_shape)
-    for i, o in enumerate(out_shape):
-        size = x.shape[x.ndim - n + i]
-        scale = size / o
-        src = (jnp.floor((jnp.arange(o) + 0.5) * scale) if exact else jnp.floor(jnp.arange(o) * scale))
-        x = jnp.take(x, jnp.minimum(src.astype(jnp.int32), size - 1), axis=x.ndim - n + i)
-    return x
-
-
-def _interp_linear(x, *, out_shape, align_corners, scales):
-    n = len(out_shape)
-    for i, o in enumerate(out_shape):
-        axis = x.ndim - n + i
-        size = x.shape[axis]
-        if align_corners:
-            src = jnp.arange(o) * ((size - 1) / (o - 1) if o > 1 else 0.0)
+@lru_cache(maxsize=None)
+def _resample_taps(size: int, out: int, scale: float | None, mode: str, align_corners: bool, double: bool):
+    """(indices (out, taps), weights (out, taps) or None) of one spatial dim, with PyTorch's index arithmetic."""
+    f = np.float64 if double else np.float32
+    dst = np.arange(out)
+    if mode in ("nearest", "nearest-exact"):
+        ratio = f(1.0 / scale) if scale else f(size) / f(out)
+        if mode == "nearest-exact":
+            src = np.floor(((dst + 0.5) * ratio).astype(f))
+        elif out == size or out == 2 * size:
+            src = dst * size // out
         else:
-            scale = 1.0 / scales[i] if scales[i] else size / o
-            src = jnp.maximum((jnp.arange(o) + 0.5) * scale - 0.5, 0)
-        lo = jnp.minimum(jnp.floor(src).astype(jnp.int32), size - 1)
-        hi = jnp.minimum(lo + 1, size - 1)
-        frac = (src - lo).astype(x.dtype)
+            src = np.floor(dst.astype(f) * ratio)
+        return np.minimum(src.astype(np.int64), size - 1)[:, None], None
+    if align_corners:
+        ratio = f(size - 1) / f(out - 1) if out > 1 else f(0)
+        real = ratio * dst.astype(f)
+    else:
+        ratio = f(1.0 / scale) if scale else f(size) / f(out)
+        real = ratio * (dst.astype(f) + f(0.5)) - f(0.5)
+    if mode == "cubic":
+        base = np.floor(real)
+        t = (real - base).astype(f)
+        a = f(-0.75)
+
+        def near(x):  # |x| <= 1
+            return ((a + 2) * x - (a + 3)) * x * x + 1
+
+        def far(x):  # 1 < |x| < 2
+            return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        weights = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], 1).astype(f)
+        idx = np.clip(base.astype(np.int64)[:, None] + np.arange(-1, 3), 0, size - 1)
+        return idx, weights
+    if out == size and not align_corners:
+        real = dst.astype(f)
+    real = np.maximum(real, f(0))
+    lo = real.astype(np.int64)
+    hi = lo + (lo < size - 1)
+    lam = np.clip(real - lo, 0, 1).astype(f)
+    return np.stack([lo, hi], 1), np.stack([1 - lam, lam], 1).astype(f)
+
+
+def _resample(x, *, taps):
+    """Separable resampling of the trailing len(taps) dims: out[o] = sum_k w[o, k] x[idx[o, k]]."""
+    n = len(taps)
+    for i, (idx, w) in enumerate(taps):
+        axis = x.ndim - n + i
+        idx = idx.array
+        if w is None:
+            x = jnp.take(x, idx[:, 0], axis=axis)
+            continue
         shape = [1] * x.ndim
-        shape[axis] = o
-        frac = frac.reshape(shape)
-        x = jnp.take(x, lo, axis=axis) * (1 - frac) + jnp.take(x, hi, axis=axis) * frac
+        shape[axis] = idx.shape[0]
+        w = jnp.asarray(w.array, x.dtype)
+        x = sum(jnp.take(x, idx[:, k], axis=axis) * w[:, k].reshape(shape) for k in range(idx.shape[1]))
     return x
+
+
+_INTERP_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
-    """Resize the spatial dims of (N, C, *) by ``size`` or ``scale_factor`` (nearest, (bi/tri)linear)."""
+    """Resize the spatial dims of (N, C, *) to ``size`` or by ``scale_factor``.
+
+    Modes: nearest, nearest-exact, area, linear (3-D), bilinear / bicubic (4-D), trilinear (5-D).
+    """
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
+                             "bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
     n = input.ndim - 2
-    if (size is None) == (scale_factor is None):
+    if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
-    linear_modes = {"linear": 1, "bilinear": 2, "trilinear": 3}
-    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
-        raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
-                         "bicubic | trilinear")
     if size is not None:
+        if isinstance(size, (list, tuple)) and len(size) != n:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
+                             f"spatial dimensions of {list(input.shape[2:])} and output size of {size}. Please provide "
+                             "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
+                             "format.")
         out = _ntuple(size, n)
         scales = (None,) * n
+    elif scale_factor is not None:
+        if isinstance(scale_factor, (list, tuple)) and len(scale_factor) != n:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+                             f"with spatial dimensions of {list(input.shape[2:])} and scale_factor of shape "
+                             f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                             "scale_factor in (s1, s2, ...,sK) format.")
+        scales = tuple(float(f) for f in (scale_factor if isinstance(scale_factor, (list, tuple))
+                                          else (scale_factor,) * n))
+        out = tuple(int(math.floor(s * f)) for s, f in zip(input.shape[2:], scales))
+        if recompute_scale_factor:
+            scales = (None,) * n
     else:
-        factors = tuple(float(f) for f in (scale_factor if isinstance(scale_factor, (list, tuple))
-                                           else (scale_factor,) * n))
-        out = tuple(int(math.floor(s * f)) for s, f in zip(input.shape[2:], factors))
-        scales = (None,) * n if recompute_scale_factor else factors
-    if mode in ("nearest", "nearest-exact"):
-        return apply(_interp_nearest, input, static=(("out_shape", out), ("exact", mode == "nearest-exact")))
-    if mode == "area":
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if antialias:
+        if not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+            raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
+                             "4-D tensor as input")
+        raise NotImplementedError("interpolate with antialias=True is not supported by jtorch yet")
+    if n in (1, 2, 3) and mode == "area":
         return _adaptive_nd(n, "avg")(input, out)
-    if mode in linear_modes:
-        if linear_modes[mode] != n:
-            raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {linear_modes[mode] + 2}D input")
-        return apply(_interp_linear, input, static=(("out_shape", out), ("align_corners", bool(align_corners)),
-                                                    ("scales", scales)))
+    if n in (1, 2, 3) and (mode in ("nearest", "nearest-exact") or _INTERP_DIMS.get(mode) == n):
+        kind = "cubic" if mode == "bicubic" else ("linear" if mode in _INTERP_DIMS else mode)
+        double = input.dtype is dt.float64
+        taps = tuple((_HashableArray(idx), None if w is None else _HashableArray(w)) for idx, w in
+                     (_resample_taps(size_, o, sc, kind, bool(align_corners), double)
+                      for size_, o, sc in zip(input.shape[2:], out, scales)))
+        return apply(_resample, input, static=(("taps", taps),))
+    if mode in _INTERP_DIMS and n in (1, 2, 3):
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_INTERP_DIMS[mode] + 2}D input")
     raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the "
-                              f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
-                              f"(got {mode})")
+                              f"modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
+                              f"nearest-exact (got {mode})")
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
+    """Deprecated alias of :func:`interpolate`."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)``."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
