@@ -5,7 +5,7 @@ import itertools
 import math
 import numbers
 import warnings
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import jax
 import jax.numpy as jnp
@@ -925,7 +925,8 @@ soft_margin_loss = _elementwise_loss("soft_margin_loss", _soft_margin, "SoftMarg
 
 def _nll(logp, target, w, *, ignore_index, reduction):
     """logp (N, C, *) or (C,), target (N, *) or (): the picked -w[t] * logp[t], masked where ignored."""
-    if logp.ndim == 1:
+    unbatched = logp.ndim == 1
+    if unbatched:
         logp, target = logp[None], target[None]
     valid = target != ignore_index
     safe = jnp.where(valid, target, 0)
@@ -934,7 +935,7 @@ def _nll(logp, target, w, *, ignore_index, reduction):
     loss = -picked * weights
     if reduction == "mean":
         return loss.sum() / weights.sum()
-    return loss.sum() if reduction == "sum" else loss
+    return loss.sum() if reduction == "sum" else (loss[0] if unbatched else loss)
 
 
 def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
@@ -975,7 +976,9 @@ def _cross_entropy_indices(x, target, w, *, ignore_index, reduction, smoothing):
     valid = target != ignore_index
     wshape = (1, -1) + (1,) * (logp.ndim - 2)
     smooth = -(logp * (1 if w is None else w.reshape(wshape))).sum(1) * valid.astype(logp.dtype)
-    if reduction == "mean":
+    if reduction == "none" and x.ndim == 1:
+        smooth = smooth[0]
+    elif reduction == "mean":
         denom = valid.sum() if w is None else (w[jnp.where(valid, target, 0)] * valid).sum()
         smooth = smooth.sum() / denom
     elif reduction == "sum":
@@ -1539,3 +1542,262 @@ def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
     warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
                   stacklevel=2)
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ====================================================================== unpooling
+@partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _unpool(x, idx, n, out_shape):
+    lead = x.shape[:x.ndim - n]
+    flat = jnp.zeros(lead + (math.prod(out_shape),), x.dtype)
+    xs, ids = x.reshape(lead + (-1,)), idx.reshape(lead + (-1,))
+    planes = jnp.indices(lead, sparse=True) if lead else ()
+    out = flat.at[tuple(p[..., None] for p in planes) + (ids,)].set(xs, mode="drop")
+    return out.reshape(lead + out_shape)
+
+
+def _unpool_fwd(x, idx, n, out_shape):
+    return _unpool(x, idx, n, out_shape), idx
+
+
+def _unpool_bwd(n, out_shape, idx, g):
+    # every input position receives the gradient at its index, duplicates included (PyTorch's rule)
+    lead = g.shape[:g.ndim - n]
+    flat = g.reshape(lead + (-1,))
+    picked = jnp.take_along_axis(flat, idx.reshape(lead + (-1,)), axis=-1, mode="fill", fill_value=0)
+    return picked.reshape(idx.shape), None
+
+
+_unpool.defvjp(_unpool_fwd, _unpool_bwd)
+
+
+def _max_unpool_impl(x, idx, *, n, out_shape):
+    return _unpool(x, idx, n, out_shape)
+
+
+def _max_unpool_nd(n: int):
+    def max_unpool(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+        k = _ntuple(kernel_size, n)
+        s = k if stride is None else _ntuple(stride, n)
+        p = _ntuple(padding, n)
+        default = [(input.shape[input.ndim - n + d] - 1) * s[d] + k[d] - 2 * p[d] for d in range(n)]
+        if output_size is None:
+            out = default
+        else:
+            out = list(output_size)
+            if len(out) == n + 2:
+                out = out[2:]
+            if len(out) != n:
+                raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has "
+                                 f"a length of '{len(out)}'")
+            for d in range(n):
+                lo, hi = default[d] - s[d], default[d] + s[d]
+                if not lo < out[d] < hi:
+                    raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {lo} and {hi})')
+        if input.ndim not in (n + 1, n + 2):
+            raise RuntimeError(f"max_unpooling{n}d(): Expected {n + 1}D or {n + 2}D input, but got input of size: "
+                               f"{list(input.shape)}")
+        if tuple(indices.shape) != tuple(input.shape):
+            raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                               f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+        return apply(_max_unpool_impl, input, indices, static=(("n", n), ("out_shape", tuple(int(o) for o in out))),
+                     name=f"MaxUnpool{n}DBackward0")
+    max_unpool.__name__ = max_unpool.__qualname__ = f"max_unpool{n}d"
+    max_unpool.__doc__ = (f"Partial inverse of max_pool{n}d: (N, C, *in) values placed at their flat ``indices`` in "
+                          f"zeros of (N, C, *output_size).")
+    return max_unpool
+
+
+max_unpool1d, max_unpool2d, max_unpool3d = (_max_unpool_nd(n) for n in (1, 2, 3))
+
+
+# ====================================================================== im2col / col2im
+def _unfold_impl(x, *, kernel, dilation, padding, stride):
+    batched = x.ndim == 4
+    if not batched:
+        x = x[None]
+    if x.shape[0] == 0:
+        blocks = _blocks(x.shape[2:], kernel, dilation, padding, stride)
+        return jnp.zeros((0, x.shape[1] * math.prod(kernel), math.prod(blocks)), x.dtype)
+    patches = lax.conv_general_dilated_patches(x, kernel, stride, [(p, p) for p in padding], rhs_dilation=dilation,
+                                               dimension_numbers=("NCHW", "OIHW", "NCHW"))
+    out = patches.reshape(patches.shape[:2] + (-1,))
+    return out if batched else out[0]
+
+
+def _fold_impl(cols, *, output_size, kernel, dilation, padding, stride):
+    batched = cols.ndim == 3
+    shape = ((cols.shape[0],) if batched else ()) + (cols.shape[-2] // math.prod(kernel),) + output_size
+    unfold_fn = partial(_unfold_impl, kernel=kernel, dilation=dilation, padding=padding, stride=stride)
+    (out,) = jax.linear_transpose(unfold_fn, jax.ShapeDtypeStruct(shape, cols.dtype))(cols)
+    return out
+
+
+def _blocks(sizes, kernel, dilation, padding, stride) -> tuple:
+    return tuple((s + 2 * p - d * (k - 1) - 1) // st + 1
+                 for s, k, d, p, st in zip(sizes, kernel, dilation, padding, stride))
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """im2col: sliding blocks of (N, C, H, W) -> (N, C * prod(kernel_size), L)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor for input with possible 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    args = [_ntuple(a, 2) for a in (kernel_size, dilation, padding, stride)]
+    blocks = _blocks(input.shape[-2:], *args)
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"Given input with spatial size ({input.shape[-2]}, {input.shape[-1]}), "
+                           f"kernel_size=({args[0][0]}, {args[0][1]}), dilation=({args[1][0]}, {args[1][1]}), "
+                           f"padding=({args[2][0]}, {args[2][1]}), calculated shape of the array of sliding blocks as "
+                           f"({blocks[0]}, {blocks[1]}), but its components must be at least one.")
+    return apply(_unfold_impl, input, static=tuple(zip(("kernel", "dilation", "padding", "stride"), args)),
+                 name="Im2ColBackward0")
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """col2im: sums sliding blocks (N, C * prod(kernel_size), L) back into (N, C, *output_size)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possible 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    out = _ntuple(output_size, 2)
+    args = [_ntuple(a, 2) for a in (kernel_size, dilation, padding, stride)]
+    k = math.prod(args[0])
+    if input.shape[-2] % k:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={input.shape[-2]} and kernel_size=({args[0][0]}, {args[0][1]})")
+    blocks = _blocks(out, *args)
+    if math.prod(blocks) != input.shape[-1]:
+        raise RuntimeError(f"Given output_size=({out[0]}, {out[1]}), kernel_size=({args[0][0]}, {args[0][1]}), "
+                           f"dilation=({args[1][0]}, {args[1][1]}), padding=({args[2][0]}, {args[2][1]}), "
+                           f"stride=({args[3][0]}, {args[3][1]}), expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = {math.prod(blocks)}, but "
+                           f"got input.size(2)={input.shape[-1]}.")
+    return apply(_fold_impl, input, static=(("output_size", out),) + tuple(
+        zip(("kernel", "dilation", "padding", "stride"), args)), name="Col2ImBackward0")
+
+
+# ====================================================================== distances, shuffles
+def _pdist(x, *, p):
+    i, j = np.triu_indices(x.shape[0], 1)
+    d = jnp.abs(x[i] - x[j])
+    if p == 0:
+        return (d != 0).astype(x.dtype).sum(-1)
+    if p == math.inf:
+        return d.max(-1, initial=0) if d.shape[-1] else d.sum(-1)
+    total = (d ** p).sum(-1)
+    safe = jnp.where(total > 0, total, 1)  # the distance of equal rows has gradient 0
+    return jnp.where(total > 0, safe ** (1.0 / p), 0)
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """p-norm distances between all row pairs of (N, M): (N * (N - 1) / 2,), upper triangle row by row."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    return apply(_pdist, input, static=(("p", float(p)),), name="PdistBackward0")
+
+
+def _channel_shuffle(x, *, groups):
+    c = x.shape[1]
+    y = x.reshape(x.shape[:1] + (groups, c // groups) + x.shape[2:])
+    return jnp.swapaxes(y, 1, 2).reshape(x.shape)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) -> (N, C, *) with the channels of ``groups`` groups interleaved."""
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes "
+                           f"{list(input.shape)}")
+    if input.shape[1] % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {input.shape[1]} channels and "
+                           f"{groups} groups.")
+    return apply(_channel_shuffle, input, static=(("groups", int(groups)),))
+
+
+native_channel_shuffle = channel_shuffle
+
+
+# ====================================================================== more losses
+def _multilabel_margin(x, y, *, reduction, scalar_out):
+    x2 = x.reshape((-1, x.shape[-1])) if x.ndim else x.reshape((1, 1))
+    y2 = y.reshape(x2.shape)
+    valid = jnp.cumprod(y2 >= 0, axis=-1).astype(bool)
+    classes = jnp.arange(x2.shape[-1])
+    is_target = ((y2[:, :, None] == classes) & valid[:, :, None]).any(1)  # (N, C)
+    picked = jnp.take_along_axis(x2, jnp.where(valid, y2, 0), axis=-1)  # (N, T)
+    hinge = jnp.maximum(1 - (picked[:, :, None] - x2[:, None, :]), 0)  # (N, T, C)
+    mask = valid[:, :, None] & ~is_target[:, None, :]
+    loss = jnp.where(mask, hinge, 0).sum((1, 2)) / x2.shape[-1]
+    return _reduce(loss.reshape(()) if scalar_out else loss, reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss; ``target`` (N, C) holds class indices, ended by the first -1."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    return apply(_multilabel_margin, input, target, static=(("reduction", reduction),
+                                                            ("scalar_out", input.ndim <= 1)),
+                 name="MultilabelMarginLossBackward0")
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function=None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) with any ``distance_function`` (pairwise_distance by default)."""
+    if margin <= 0:
+        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
+    if not a_dim == p_dim == n_dim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {a_dim}D, positive {p_dim}D, and negative {n_dim}D inputs")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        from .._ops.pointwise import minimum
+        d_neg = minimum(d_neg, dist(positive, negative))
+    loss = (d_pos - d_neg + margin).clamp(min=0)
+    return _apply_reduction(loss, reduction)
+
+
+def _apply_reduction(loss: Tensor, reduction: str) -> Tensor:
+    return loss.sum() if reduction == "sum" else (loss.mean() if reduction == "mean" else loss)
+
+
+def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *, linear_bias: Tensor | None = None,
+                         weight: Tensor | None = None, reduction: str = "mean", ignore_index: int | None = None,
+                         label_smoothing: float = 0.0, options=None) -> Tensor:
+    """cross_entropy(input @ linear_weight^T (+ linear_bias), target) without a separate logits call.
+
+    input (N, in) or (in,), linear_weight (C, *d, in); ``options`` (chunking) changes memory use, not values.
+    """
+    if input.ndim < 1 or input.ndim > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got {linear_weight.ndim}")
+    if input.shape[-1] != linear_weight.shape[-1]:
+        raise RuntimeError(f"expected equal input and linear_weight last dimensions (in_features), got "
+                           f"{input.shape[-1]} and {linear_weight.shape[-1]}, respectively")
+    num_batches, classes, out_features = tuple(input.shape[:-1]), linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(classes, *out_features)}, got {tuple(linear_bias.shape)}")
+    if out_features and not num_batches:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} requires "
+                           f"batched input, (N, {input.shape[-1]}), got unbatched input with shape "
+                           f"{tuple(input.shape)}")
+    if tuple(target.shape) == (*num_batches, classes, *out_features) and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
+    logits = apply(_class_logits, input, linear_weight, linear_bias)
+    return cross_entropy(logits, target, weight, ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)
+
+
+def _class_logits(x, w, b):
+    y = jnp.einsum("...i,ci->...c" if w.ndim == 2 else "ni,c...i->nc...", x, w)
+    return y if b is None else y + b
