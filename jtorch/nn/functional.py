@@ -1313,13 +1313,25 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return apply(_one_hot, tensor, static=(("classes", int(num_classes)),))
 
 
-_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+def _pad_source(size: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """The input index each output position of a padded dim reads (negative pads crop)."""
+    if mode == "circular":  # crop first, then wrap around what is left
+        start, stop = max(-lo, 0), size - max(-hi, 0)
+        return (np.arange(stop - start + max(lo, 0) + max(hi, 0)) - max(lo, 0)) % (stop - start) + start
+    src = np.arange(size + lo + hi) - lo
+    if mode == "replicate":
+        return np.clip(src, 0, size - 1)
+    src = np.abs(src)
+    return np.where(src > size - 1, 2 * (size - 1) - src, src)
 
 
 def _pad(x, *, pads, mode, value):
     if mode == "constant":
         return lax.pad(x, jnp.asarray(value, x.dtype), [(lo, hi, 0) for lo, hi in pads])
-    return jnp.pad(x, pads, mode=_PAD_MODES[mode])
+    for axis, (lo, hi) in enumerate(pads):
+        if lo or hi:
+            x = jnp.take(x, _pad_source(x.shape[axis], lo, hi, mode), axis=axis)
+    return x
 
 
 def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None = None) -> Tensor:
