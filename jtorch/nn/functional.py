@@ -1813,3 +1813,71 @@ def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *
 def _class_logits(x, w, b):
     y = jnp.einsum("...i,ci->...c" if w.ndim == 2 else "ni,c...i->nc...", x, w)
     return y if b is None else y + b
+
+
+# ====================================================================== fractional max pooling
+def _fractional_max_pool(x, u, *, kernel, out_shape):
+    n = len(kernel)
+    batched = x.ndim == n + 2
+    if not batched:
+        x = x[None]
+    sizes = x.shape[2:]
+    flat = jnp.zeros(x.shape[:2] + (1,) * (2 * n), jnp.int64)
+    stride = 1
+    for d in reversed(range(n)):
+        size, k, o = sizes[d], kernel[d], out_shape[d]
+        sample = u[..., 1 - d if n == 2 else d, None]  # PyTorch: (width, height) in 2-d, (time, height, width) in 3-d
+        alpha = jnp.asarray((size - k) / (o - 1) if o > 1 else 0, u.dtype)
+        steps = jnp.arange(o, dtype=u.dtype)
+        start = jnp.floor((steps + sample) * alpha).astype(jnp.int64) - jnp.floor(sample * alpha).astype(jnp.int64)
+        start = jnp.where(jnp.arange(o) == o - 1, size - k, start)  # (N, C, o)
+        coords = start[..., None] + jnp.arange(k)  # (N, C, o, k)
+        shape = list(x.shape[:2]) + [1] * (2 * n)
+        shape[2 + d], shape[2 + n + d] = o, k
+        flat = flat + coords.reshape(shape) * stride
+        stride *= size
+    flat = flat.reshape(x.shape[:2] + tuple(out_shape) + (-1,))
+    planes = x.reshape(x.shape[:2] + (-1,))
+    windows = jnp.take_along_axis(planes, flat.reshape(x.shape[:2] + (-1,)), axis=-1).reshape(flat.shape)
+    arg = jnp.argmax(jnp.where(jnp.isnan(windows), jnp.inf, windows), axis=-1)
+    indices = jnp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    values = jnp.take_along_axis(planes, indices.reshape(x.shape[:2] + (-1,)), axis=-1).reshape(indices.shape)
+    return (values, indices) if batched else (values[0], indices[0])
+
+
+def _fractional_max_pool_nd(n: int):
+    def fractional_max_pool(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                            return_indices: bool = False, _random_samples: Tensor | None = None):
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"fractional_max_pool{n}d requires specifying either an output_size or an output_ratio")
+        if input.ndim not in (n + 1, n + 2):
+            raise RuntimeError(f"fractional_max_pool{n}d(): Expected {n + 1}D or {n + 2}D tensor, but got: "
+                               f"{list(input.shape)}")
+        kernel = _ntuple(kernel_size, n)
+        sizes = tuple(input.shape[-n:])
+        if output_size is None:
+            ratio = tuple(float(r) for r in (output_ratio if isinstance(output_ratio, (list, tuple))
+                                             else (output_ratio,) * n))
+            out = tuple(int(s * r) for s, r in zip(sizes, ratio))
+        else:
+            out = _ntuple(output_size, n)
+        for name, s, k, o in zip(("time", "height", "width")[3 - n:], sizes, kernel, out):
+            if o + k - 1 > s:
+                raise RuntimeError(f"fractional_max_pool{n}d_out(): pool {name} {k} too large relative to input "
+                                   f"{name} {s}")
+        if _random_samples is None:
+            batch = 1 if input.ndim == n + 1 else input.shape[0]
+            _random_samples = Tensor._make(jax.random.uniform(_gen(None).next_key(),
+                                                              (batch, input.shape[-n - 1], n), input.dtype.np_dtype))
+        values, indices = apply(_fractional_max_pool, input, _random_samples,
+                                static=(("kernel", kernel), ("out_shape", out)),
+                                name=f"FractionalMaxPool{n}DBackward0")
+        return (values, indices) if return_indices else values
+    fractional_max_pool.__name__ = fractional_max_pool.__qualname__ = f"fractional_max_pool{n}d"
+    fractional_max_pool.__doc__ = (f"{n}-d fractional max pooling of (N, C, *{n} dims) with pseudo-random window "
+                                   "starts, to ``output_size`` or ``output_ratio`` of the input.")
+    return fractional_max_pool
+
+
+fractional_max_pool2d, fractional_max_pool3d = (_fractional_max_pool_nd(n) for n in (2, 3))
+fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices = fractional_max_pool2d, fractional_max_pool3d
