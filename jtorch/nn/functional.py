@@ -1881,3 +1881,83 @@ def _fractional_max_pool_nd(n: int):
 
 fractional_max_pool2d, fractional_max_pool3d = (_fractional_max_pool_nd(n) for n in (2, 3))
 fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices = fractional_max_pool2d, fractional_max_pool3d
+
+
+# ====================================================================== CTC
+def _logsumexp(*xs):
+    """log(sum(exp(x))) of equally shaped arrays; -inf (with zero gradients) where every term is -inf."""
+    m = xs[0]
+    for x in xs[1:]:
+        m = jnp.maximum(m, x)
+    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, 0))
+    total = sum(jnp.exp(x - m) for x in xs)
+    return jnp.where(total > 0, jnp.log(jnp.where(total > 0, total, 1)) + m, -jnp.inf)
+
+
+def _ctc(lp, targets, in_len, tgt_len, *, blank, reduction, zero_infinity):
+    unbatched = lp.ndim == 2
+    if unbatched:
+        lp, targets, in_len, tgt_len = lp[:, None], targets[None], in_len.reshape(1), tgt_len.reshape(1)
+    steps, batch, _ = lp.shape
+    if targets.ndim == 1 and not unbatched:  # all targets concatenated
+        starts = jnp.cumsum(tgt_len) - tgt_len
+        targets = targets[jnp.clip(starts[:, None] + jnp.arange(targets.shape[0]), 0, targets.shape[0] - 1)]
+    width = 2 * targets.shape[1] + 1
+    ext = jnp.full((batch, width), blank, targets.dtype).at[:, 1::2].set(targets)
+    pos = jnp.arange(width)
+    skip = (pos % 2 == 1) & (pos >= 2) & (ext != jnp.roll(ext, 2, axis=1))
+    lp_ext = jnp.take_along_axis(lp, jnp.broadcast_to(ext[None], (steps, batch, width)), axis=2)
+    alpha = jnp.full((batch, width), -jnp.inf, lp.dtype)
+    alpha = alpha.at[:, 0].set(lp_ext[0, :, 0])
+    alpha = alpha.at[:, 1].set(jnp.where(tgt_len > 0, lp_ext[0, :, 1], -jnp.inf))
+
+    def step(alpha, inputs):
+        t, lpt = inputs
+        ninf = jnp.full((batch, 1), -jnp.inf, lp.dtype)
+        one = jnp.concatenate([ninf, alpha[:, :-1]], 1)
+        two = jnp.where(skip, jnp.concatenate([ninf, ninf, alpha[:, :-2]], 1), -jnp.inf)
+        new = _logsumexp(alpha, one, two) + lpt
+        return jnp.where((t < in_len)[:, None], new, alpha), None
+    alpha, _ = lax.scan(step, alpha, (jnp.arange(1, steps), lp_ext[1:]))
+    end = 2 * tgt_len
+    last = jnp.take_along_axis(alpha, end[:, None], axis=1)[:, 0]
+    before = jnp.where(tgt_len > 0, jnp.take_along_axis(alpha, jnp.maximum(end - 1, 0)[:, None], axis=1)[:, 0],
+                       -jnp.inf)
+    nll = -_logsumexp(last, before)
+    # PyTorch's gradient for log_probs is exp(log_probs) - posterior over the valid steps: the gradient of
+    # log_softmax's input when log_probs came from one; this zero-valued term adds the exp(log_probs) part
+    probs = jnp.exp(lp)
+    valid = (jnp.arange(steps)[:, None] < in_len)[..., None]
+    nll = nll + jnp.where(valid, probs - lax.stop_gradient(probs), 0).sum((0, 2))
+    if zero_infinity:
+        nll = jnp.where(jnp.isinf(nll), 0, nll)
+    if reduction == "mean":
+        return (nll / jnp.maximum(tgt_len, 1).astype(lp.dtype)).mean()
+    if reduction == "sum":
+        return nll.sum()
+    return nll[0] if unbatched else nll
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist Temporal Classification loss.
+
+    log_probs (T, N, C) or (T, C); targets (N, S) padded, or all targets concatenated (sum(target_lengths),);
+    input_lengths, target_lengths (N,) tensors or sequences.
+    """
+    reduction = _reduction(reduction)
+    batch = log_probs.shape[1] if log_probs.ndim == 3 else 1
+
+    def lengths(value, name):
+        arr = value._value if isinstance(value, Tensor) else jnp.asarray(value, jnp.int64)
+        if arr.size != batch:
+            raise RuntimeError(f"{name} must be of size batch_size")
+        return arr.astype(jnp.int64)
+    if log_probs.ndim not in (2, 3):
+        raise RuntimeError(f"ctc_loss expects log_probs to be a 2-D or 3-D tensor, but got {log_probs.ndim}-D")
+    if not 0 <= blank < log_probs.shape[-1]:
+        raise RuntimeError("blank must be in label range")
+    return apply(_ctc, log_probs, targets, lengths(input_lengths, "input_lengths"),
+                 lengths(target_lengths, "target_lengths"),
+                 static=(("blank", int(blank)), ("reduction", reduction), ("zero_infinity", bool(zero_infinity))),
+                 name="CtcLossBackward0")
