@@ -1439,14 +1439,7 @@ def _resample_taps(size: int, out: int, scale: float | None, mode: str, align_co
     if mode == "cubic":
         base = np.floor(real)
         t = (real - base).astype(f)
-        a = f(-0.75)
-
-        def near(x):  # |x| <= 1
-            return ((a + 2) * x - (a + 3)) * x * x + 1
-
-        def far(x):  # 1 < |x| < 2
-            return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-        weights = np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], 1).astype(f)
+        weights = np.stack(_cubic_weights(t), 1).astype(f)
         idx = np.clip(base.astype(np.int64)[:, None] + np.arange(-1, 3), 0, size - 1)
         return idx, weights
     if out == size and not align_corners:
@@ -1961,3 +1954,148 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
                  lengths(target_lengths, "target_lengths"),
                  static=(("blank", int(blank)), ("reduction", reduction), ("zero_infinity", bool(zero_infinity))),
                  name="CtcLossBackward0")
+
+
+# ====================================================================== spatial transformers
+def _reflect(coord, low2, high2):
+    """Reflect ``coord`` into [low2 / 2, high2 / 2] (bounds given doubled, as PyTorch does)."""
+    if low2 == high2:
+        return jnp.zeros_like(coord)
+    low, span = low2 / 2, (high2 - low2) / 2
+    coord = jnp.abs(coord - low)
+    extra = jnp.fmod(coord, span)
+    flips = jnp.floor(coord / span)
+    return jnp.where(flips % 2 == 0, extra + low, span - extra + low)
+
+
+def _grid_source(coord, size, padding_mode, align_corners):
+    """Pixel coordinate of a padded-out sample point, per ``padding_mode``."""
+    if padding_mode == "border":
+        return jnp.clip(coord, 0, size - 1)
+    if padding_mode == "reflection":
+        coord = _reflect(coord, 0, 2 * (size - 1)) if align_corners else _reflect(coord, -1, 2 * size - 1)
+        return jnp.clip(coord, 0, size - 1)
+    return coord
+
+
+def _grid_sample(x, grid, *, mode, padding_mode, align_corners):
+    n = x.ndim - 2
+    batch, channels, sizes = x.shape[0], x.shape[1], x.shape[2:]
+    out_shape = grid.shape[1:-1]
+    planes = x.reshape(batch, channels, -1)
+    coords = []
+    for d in range(n):  # grid[..., 0] is the last spatial dim (x), grid[..., 1] the one before (y), ...
+        g, size = grid[..., n - 1 - d].reshape(batch, -1), sizes[d]
+        coords.append(((g + 1) / 2) * (size - 1) if align_corners else ((g + 1) * size - 1) / 2)
+
+    def read(points):  # points: per-dim integer coordinates (batch, P); zero outside the input
+        inside = jnp.stack([(p >= 0) & (p < s) for p, s in zip(points, sizes)]).all(0)
+        flat = sum(jnp.clip(p, 0, s - 1) * math.prod(sizes[d + 1:]) for d, (p, s) in enumerate(zip(points, sizes)))
+        values = jnp.take_along_axis(planes, flat[:, None, :].astype(jnp.int32), axis=2)
+        return jnp.where(inside[:, None, :], values, 0)
+
+    if mode == "bicubic":
+        base = [jnp.floor(c) for c in coords]
+        weights = [_cubic_weights(c - b) for c, b in zip(coords, base)]
+        out = 0
+        for taps in itertools.product(range(4), repeat=n):
+            points = [_grid_source(b + (t - 1), s, padding_mode, align_corners) for b, t, s in zip(base, taps, sizes)]
+            w = math.prod(weights[d][t] for d, t in enumerate(taps))
+            out = out + read([p.astype(jnp.int64) for p in points]) * w[:, None, :]
+    else:
+        coords = [_grid_source(c, s, padding_mode, align_corners) for c, s in zip(coords, sizes)]
+        if mode == "nearest":
+            out = read([jnp.round(c).astype(jnp.int64) for c in coords])
+        else:
+            base = [jnp.floor(c) for c in coords]
+            frac = [c - b for c, b in zip(coords, base)]
+            out = 0
+            for corner in itertools.product((0, 1), repeat=n):
+                w = math.prod(f if k else 1 - f for f, k in zip(frac, corner))
+                out = out + read([(b + k).astype(jnp.int64) for b, k in zip(base, corner)]) * w[:, None, :]
+    return out.reshape((batch, channels) + out_shape)
+
+
+def _cubic_weights(t):
+    a = -0.75
+
+    def near(v):
+        return ((a + 2) * v - (a + 3)) * v * v + 1
+
+    def far(v):
+        return ((a * v - 5 * a) * v + 8 * a) * v - 4 * a
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _default_align_corners(align_corners: bool | None) -> bool:
+    if align_corners is None:
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+                      "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+                      "grid_sample for details.", stacklevel=3)
+        return False
+    return bool(align_corners)
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None) -> Tensor:
+    """Sample (N, C, H, W) [or (N, C, D, H, W)] at the normalised points of ``grid`` (N, H', W', 2) [or 3]."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    align_corners = _default_align_corners(align_corners)
+    if input.ndim not in (4, 5) or grid.ndim != input.ndim:
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got "
+                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
+                           f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[-1] != input.ndim - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.ndim - 2} in last dimension, but got "
+                           f"grid with sizes {list(grid.shape)}")
+    if mode == "bicubic" and input.ndim != 4:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    return apply(_grid_sample, input, grid, static=(("mode", mode), ("padding_mode", padding_mode),
+                                                     ("align_corners", align_corners)),
+                 name=f"GridSampler{input.ndim - 2}DBackward0")
+
+
+def _affine_grid(theta, *, size, align_corners):
+    spatial = size[2:]
+    axes = []
+    for s in reversed(spatial):  # x (last dim) first
+        step = jnp.linspace(-1, 1, s, dtype=theta.dtype) if s > 1 else jnp.zeros((s,), theta.dtype)
+        axes.append(step if align_corners else step * (s - 1) / s)
+    mesh = jnp.meshgrid(*reversed(axes), indexing="ij")  # each (*spatial)
+    base = jnp.stack(list(reversed(mesh)) + [jnp.ones(spatial, theta.dtype)], -1)  # (*spatial, n + 1)
+    grid = jnp.einsum("...k,njk->n...j", base, theta)
+    return grid
+
+
+def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
+    """Sampling grid (N, H, W, 2) [or (N, D, H, W, 3)] of the affine maps ``theta`` (N, 2, 3) [or (N, 3, 4)]."""
+    align_corners = _default_align_corners(align_corners)
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) == 4:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {list(size)}. Got "
+                             f"{list(theta.shape)}.")
+    elif len(size) == 5:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {list(size)}. Got "
+                             f"{list(theta.shape)}.")
+    else:
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+                                  f"respectively. Got size {list(size)}.")
+    if align_corners and min(size[2:]) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+                      "align_corners=True. This is not an intended use case of affine_grid. See the documentation of "
+                      "affine_grid for details.", stacklevel=2)
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
+    return apply(_affine_grid, theta, static=(("size", size), ("align_corners", align_corners)),
+                 name="AffineGridGeneratorBackward0")
