@@ -21,9 +21,13 @@ from ..autograd import grad_mode
 
 
 def _ntuple(value, n: int) -> tuple:
+    return tuple(int(v) for v in _ntuple_float(value, n))
+
+
+def _ntuple_float(value, n: int) -> tuple:
     if isinstance(value, (list, tuple)):
-        return tuple(int(v) for v in value) * (n if len(value) == 1 else 1)
-    return (int(value),) * n
+        return tuple(value) * (n if len(value) == 1 else 1)
+    return (value,) * n
 
 
 # ====================================================================== linear layers
@@ -270,9 +274,20 @@ class _HashableArray:
 
 
 max_pool1d, max_pool2d, max_pool3d = (_max_pool_nd(n) for n in (1, 2, 3))
-max_pool1d_with_indices = max_pool1d
-max_pool2d_with_indices = max_pool2d
-max_pool3d_with_indices = max_pool3d
+
+
+def _with_indices(fn):
+    """``fn``'s ``*_with_indices`` form: always returns (values, indices)."""
+    def with_indices(*args, **kwargs):
+        kwargs["return_indices"] = True
+        return fn(*args, **kwargs)
+    with_indices.__name__ = with_indices.__qualname__ = f"{fn.__name__}_with_indices"
+    with_indices.__doc__ = f"{fn.__name__} returning ``(values, indices)``."
+    return with_indices
+
+
+max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices = (
+    _with_indices(f) for f in (max_pool1d, max_pool2d, max_pool3d))
 
 
 @lru_cache(maxsize=None)
@@ -355,6 +370,8 @@ def _adaptive_nd(n: int, kind: str):
 
 adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d = (_adaptive_nd(n, "avg") for n in (1, 2, 3))
 adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d = (_adaptive_nd(n, "max") for n in (1, 2, 3))
+adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices, adaptive_max_pool3d_with_indices = (
+    _with_indices(f) for f in (adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d))
 
 
 def _lp_finish(avg, *, p, scale):
@@ -519,8 +536,16 @@ sigmoid = _pointwise("sigmoid", _sigmoid, "1 / (1 + exp(-x)).", "SigmoidBackward
 tanh = _pointwise("tanh", _tanh, "tanh(x).", "TanhBackward0")
 
 
-def relu_(input: Tensor) -> Tensor:
-    return relu(input, inplace=True)
+def _inplace_form(fn):
+    def inplace(input: Tensor, *args, **kwargs) -> Tensor:
+        return fn(input, *args, inplace=True, **kwargs)
+    inplace.__name__ = inplace.__qualname__ = f"{fn.__name__}_"
+    inplace.__doc__ = f"In-place {fn.__name__}."
+    return inplace
+
+
+relu_, elu_, celu_, selu_, leaky_relu_, hardtanh_, threshold_ = (
+    _inplace_form(f) for f in (relu, elu, celu, selu, leaky_relu, hardtanh, threshold))
 
 
 def _prelu(x, w):
@@ -542,6 +567,9 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
                                              lower, upper))
     out = apply(_prelu_elementwise, input, slopes)
     return input._commit_inplace(out) if inplace else out
+
+
+rrelu_ = _inplace_form(rrelu)
 
 
 def _prelu_elementwise(x, slopes):
@@ -1873,7 +1901,8 @@ def _fractional_max_pool_nd(n: int):
 
 
 fractional_max_pool2d, fractional_max_pool3d = (_fractional_max_pool_nd(n) for n in (2, 3))
-fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices = fractional_max_pool2d, fractional_max_pool3d
+fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices = (
+    _with_indices(f) for f in (fractional_max_pool2d, fractional_max_pool3d))
 
 
 # ====================================================================== CTC
@@ -2099,3 +2128,20 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
     return apply(_affine_grid, theta, static=(("size", size), ("align_corners", align_corners)),
                  name="AffineGridGeneratorBackward0")
+
+
+# ====================================================================== torch.* names of the same ops
+def _expose() -> None:
+    from .._ops._registry import register
+    for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "pdist",
+                 "channel_shuffle", "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "cosine_similarity",
+                 "pairwise_distance", "bilinear", "rms_norm", "max_pool1d", "max_pool2d", "max_pool3d",
+                 "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "selu", "selu_", "celu", "celu_",
+                 "rrelu", "rrelu_", "threshold", "threshold_"):
+        register(globals()[name], name=name, method=False)
+    for name in ("relu", "relu_", "prelu", "hardshrink"):
+        register(globals()[name], name=name)
+    register(affine_grid, name="affine_grid_generator", method=False)
+
+
+_expose()
