@@ -1711,12 +1711,14 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
 # ====================================================================== distances, shuffles
 def _pdist(x, *, p):
     i, j = np.triu_indices(x.shape[0], 1)
-    d = jnp.abs(x[i] - x[j])
+    diff = x[i] - x[j]
+    d = diff * jnp.sign(diff)  # |diff| with gradient sign(diff): 0 for equal coordinates
     if p == 0:
         return (d != 0).astype(x.dtype).sum(-1)
-    if p == math.inf:
-        return d.max(-1, initial=0) if d.shape[-1] else d.sum(-1)
-    total = (d ** p).sum(-1)
+    if p == math.inf:  # every coordinate attaining the max gets the whole gradient, as in PyTorch
+        top = lax.stop_gradient(d.max(-1, initial=0))
+        return top + jnp.where(d == top[:, None], d - lax.stop_gradient(d), 0).sum(-1)
+    total = jnp.where(d > 0, jnp.where(d > 0, d, 1) ** p, 0).sum(-1)  # equal coordinates: gradient 0
     safe = jnp.where(total > 0, total, 1)  # the distance of equal rows has gradient 0
     return jnp.where(total > 0, safe ** (1.0 / p), 0)
 
@@ -1783,7 +1785,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
                                       reduction: str = "mean") -> Tensor:
     """max(d(a, p) - d(a, n) + margin, 0) with any ``distance_function`` (pairwise_distance by default)."""
     if margin <= 0:
-        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} instead")
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
