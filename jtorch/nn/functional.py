@@ -762,7 +762,7 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
 
 def _group_norm(x, w, b, *, groups, eps):
     n, c = x.shape[:2]
-    g = x.reshape((n, groups, -1))
+    g = x.reshape((n, groups, x.size // max(n * groups, 1)))
     mean = g.mean(-1, keepdims=True)
     var = g.var(-1, keepdims=True)
     y = ((g - mean) * lax.rsqrt(var + eps)).reshape(x.shape)
@@ -802,7 +802,14 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
 
 
 def _normalize(x, *, p, dim, eps):
-    norm = jnp.sum(jnp.abs(x) ** p, axis=dim, keepdims=True) ** (1.0 / p)
+    if x.ndim == 0:
+        return _normalize(x[None], p=p, dim=0, eps=eps)[0]
+    if p == 0:
+        norm = lax.stop_gradient((x != 0).sum(dim, keepdims=True).astype(x.dtype))
+    elif p == math.inf:
+        norm = jnp.abs(x).max(dim, keepdims=True)
+    else:
+        norm = jnp.sum(jnp.abs(x) ** p, axis=dim, keepdims=True) ** (1.0 / p)
     return x / jnp.maximum(norm, eps)
 
 
