@@ -1423,7 +1423,8 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
 
 
 def _cosine_similarity(x1, x2, *, dim, eps):
-    if x1.ndim == x2.ndim == 0:
+    x1, x2 = jnp.broadcast_arrays(x1, x2)
+    if x1.ndim == 0:
         return _cosine_similarity(x1[None], x2[None], dim=0, eps=eps)
     n1 = jnp.sqrt((x1 * x1).sum(dim, keepdims=True))
     n2 = jnp.sqrt((x2 * x2).sum(dim, keepdims=True))

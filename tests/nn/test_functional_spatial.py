@@ -154,3 +154,12 @@ def test_layers_match_torch():
           LOG_PROBS, rtol=1e-5, atol=1e-5)
     check(lambda lib, a, b, c: lib.nn.TripletMarginWithDistanceLoss()(a, b, c), X4[0, 0], X4[0, 1], X4[0, 2],
           rtol=1e-5, atol=1e-6)
+
+
+def test_edge_cases_found_by_opinfo():
+    a, b = rng.standard_normal((1, 2, 3)).astype(np.float32), rng.standard_normal((2, 1, 3)).astype(np.float32)
+    check(lambda lib, x, y: F(lib).cosine_similarity(x, y, dim=-2), a, b, rtol=1e-5, atol=1e-6)
+    check(lambda lib, x: F(lib).normalize(x, p=0.0, dim=-1), X3, rtol=1e-5, atol=1e-6)
+    check(lambda lib, x: F(lib).avg_pool2d(x, 3, 1, (1,), True, False, 2), X4, rtol=1e-5, atol=1e-6)
+    check(lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor(0)), np.array(1.5, np.float32))
+    check(lambda lib, x: F(lib).group_norm(x, 1), np.zeros((0, 2), np.float32))
