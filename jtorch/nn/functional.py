@@ -860,6 +860,7 @@ def _dropout_family(name: str, feature_dims: int | None, alpha: bool):
         return input._commit_inplace(out) if inplace else out
     dropout_fn.__name__ = dropout_fn.__qualname__ = name
     dropout_fn.__doc__ = f"{name}: zero elements (or channels) with probability ``p`` when ``training``."
+    dropout_fn.__defaults__ = (0.5, not alpha, False)  # PyTorch: the alpha forms default to training=False
     return dropout_fn
 
 

@@ -163,3 +163,8 @@ def test_edge_cases_found_by_opinfo():
     check(lambda lib, x: F(lib).avg_pool2d(x, 3, 1, (1,), True, False, 2), X4, rtol=1e-5, atol=1e-6)
     check(lambda lib, x: F(lib).multi_margin_loss(x, lib.tensor(0)), np.array(1.5, np.float32))
     check(lambda lib, x: F(lib).group_norm(x, 1), np.zeros((0, 2), np.float32))
+
+
+def test_alpha_dropout_forms_default_to_eval():
+    check(lambda lib, x: F(lib).feature_alpha_dropout(x), X4, grad=False)
+    check(lambda lib, x: F(lib).alpha_dropout(x), X4, grad=False)
