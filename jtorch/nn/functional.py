@@ -5,7 +5,7 @@ import itertools
 import math
 import numbers
 import warnings
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import jax
 import jax.numpy as jnp
@@ -21,9 +21,13 @@ from ..autograd import grad_mode
 
 
 def _ntuple(value, n: int) -> tuple:
+    return tuple(int(v) for v in _ntuple_float(value, n))
+
+
+def _ntuple_float(value, n: int) -> tuple:
     if isinstance(value, (list, tuple)):
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
+        return tuple(value) * (n if len(value) == 1 else 1)
+    return (value,) * n
 
 
 # ====================================================================== linear layers
@@ -197,7 +201,7 @@ def _adaptive_windows(size, out) -> tuple:
 def _gather_windows(x, table, fill, n):
     """x (..., *spatial[n]) -> (..., out_total, window_total) with ``fill`` where windows leave the input."""
     lead = x.shape[:x.ndim - n]
-    flat = x.reshape(lead + (-1,))
+    flat = x.reshape(lead + (math.prod(x.shape[x.ndim - n:]),))
     flat = jnp.concatenate([flat, jnp.full(lead + (1,), fill, x.dtype)], axis=-1)
     return flat[..., table]
 
@@ -270,9 +274,20 @@ class _HashableArray:
 
 
 max_pool1d, max_pool2d, max_pool3d = (_max_pool_nd(n) for n in (1, 2, 3))
-max_pool1d_with_indices = max_pool1d
-max_pool2d_with_indices = max_pool2d
-max_pool3d_with_indices = max_pool3d
+
+
+def _with_indices(fn):
+    """``fn``'s ``*_with_indices`` form: always returns (values, indices)."""
+    def with_indices(*args, **kwargs):
+        kwargs["return_indices"] = True
+        return fn(*args, **kwargs)
+    with_indices.__name__ = with_indices.__qualname__ = f"{fn.__name__}_with_indices"
+    with_indices.__doc__ = f"{fn.__name__} returning ``(values, indices)``."
+    return with_indices
+
+
+max_pool1d_with_indices, max_pool2d_with_indices, max_pool3d_with_indices = (
+    _with_indices(f) for f in (max_pool1d, max_pool2d, max_pool3d))
 
 
 @lru_cache(maxsize=None)
@@ -355,6 +370,8 @@ def _adaptive_nd(n: int, kind: str):
 
 adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d = (_adaptive_nd(n, "avg") for n in (1, 2, 3))
 adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d = (_adaptive_nd(n, "max") for n in (1, 2, 3))
+adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices, adaptive_max_pool3d_with_indices = (
+    _with_indices(f) for f in (adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d))
 
 
 def _lp_finish(avg, *, p, scale):
@@ -519,8 +536,16 @@ sigmoid = _pointwise("sigmoid", _sigmoid, "1 / (1 + exp(-x)).", "SigmoidBackward
 tanh = _pointwise("tanh", _tanh, "tanh(x).", "TanhBackward0")
 
 
-def relu_(input: Tensor) -> Tensor:
-    return relu(input, inplace=True)
+def _inplace_form(fn):
+    def inplace(input: Tensor, *args, **kwargs) -> Tensor:
+        return fn(input, *args, inplace=True, **kwargs)
+    inplace.__name__ = inplace.__qualname__ = f"{fn.__name__}_"
+    inplace.__doc__ = f"In-place {fn.__name__}."
+    return inplace
+
+
+relu_, elu_, celu_, selu_, leaky_relu_, hardtanh_, threshold_ = (
+    _inplace_form(f) for f in (relu, elu, celu, selu, leaky_relu, hardtanh, threshold))
 
 
 def _prelu(x, w):
@@ -542,6 +567,9 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
                                              lower, upper))
     out = apply(_prelu_elementwise, input, slopes)
     return input._commit_inplace(out) if inplace else out
+
+
+rrelu_ = _inplace_form(rrelu)
 
 
 def _prelu_elementwise(x, slopes):
@@ -649,8 +677,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
                eps: float = 1e-5) -> Tensor:
     """Normalise (N, C, *) over all dims but C; in training also update the running statistics."""
+    if input.numel() == 0:
+        out = input.clone()
+        out = out if weight is None else out * weight[0]
+        return out if bias is None else out + bias[0]
     if training:
-        size = input.numel() // input.shape[1]
+        size = input.shape[0] * math.prod(input.shape[2:])
         if size == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{list(input.shape)}")
@@ -730,7 +762,7 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
 
 def _group_norm(x, w, b, *, groups, eps):
     n, c = x.shape[:2]
-    g = x.reshape((n, groups, -1))
+    g = x.reshape((n, groups, x.size // max(n * groups, 1)))
     mean = g.mean(-1, keepdims=True)
     var = g.var(-1, keepdims=True)
     y = ((g - mean) * lax.rsqrt(var + eps)).reshape(x.shape)
@@ -770,7 +802,14 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
 
 
 def _normalize(x, *, p, dim, eps):
-    norm = jnp.sum(jnp.abs(x) ** p, axis=dim, keepdims=True) ** (1.0 / p)
+    if x.ndim == 0:
+        return _normalize(x[None], p=p, dim=0, eps=eps)[0]
+    if p == 0:
+        norm = lax.stop_gradient((x != 0).sum(dim, keepdims=True).astype(x.dtype))
+    elif p == math.inf:
+        norm = jnp.abs(x).max(dim, keepdims=True)
+    else:
+        norm = jnp.sum(jnp.abs(x) ** p, axis=dim, keepdims=True) ** (1.0 / p)
     return x / jnp.maximum(norm, eps)
 
 
@@ -786,13 +825,13 @@ def _check_p(p: float) -> None:
 
 
 def _dropout_impl(x, key, *, p, mask_shape, alpha):
+    if p == 1.0:
+        return x * jnp.zeros((), x.dtype)
     keep = jax.random.bernoulli(key, 1.0 - p, mask_shape)
     if alpha:
         a = 1.0 / math.sqrt((_ALPHA_DROPOUT ** 2 * p + 1) * (1 - p))
         b = (keep.astype(x.dtype) - 1) * _ALPHA_DROPOUT * a + _ALPHA_DROPOUT * a * p
         return x * (keep.astype(x.dtype) * a) + b
-    if p == 1.0:
-        return x * jnp.zeros(mask_shape, x.dtype)
     return x * (keep.astype(x.dtype) / (1.0 - p))
 
 
@@ -821,6 +860,7 @@ def _dropout_family(name: str, feature_dims: int | None, alpha: bool):
         return input._commit_inplace(out) if inplace else out
     dropout_fn.__name__ = dropout_fn.__qualname__ = name
     dropout_fn.__doc__ = f"{name}: zero elements (or channels) with probability ``p`` when ``training``."
+    dropout_fn.__defaults__ = (0.5, not alpha, False)  # PyTorch: the alpha forms default to training=False
     return dropout_fn
 
 
@@ -921,7 +961,8 @@ soft_margin_loss = _elementwise_loss("soft_margin_loss", _soft_margin, "SoftMarg
 
 def _nll(logp, target, w, *, ignore_index, reduction):
     """logp (N, C, *) or (C,), target (N, *) or (): the picked -w[t] * logp[t], masked where ignored."""
-    if logp.ndim == 1:
+    unbatched = logp.ndim == 1
+    if unbatched:
         logp, target = logp[None], target[None]
     valid = target != ignore_index
     safe = jnp.where(valid, target, 0)
@@ -930,7 +971,7 @@ def _nll(logp, target, w, *, ignore_index, reduction):
     loss = -picked * weights
     if reduction == "mean":
         return loss.sum() / weights.sum()
-    return loss.sum() if reduction == "sum" else loss
+    return loss.sum() if reduction == "sum" else (loss[0] if unbatched else loss)
 
 
 def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
@@ -971,7 +1012,9 @@ def _cross_entropy_indices(x, target, w, *, ignore_index, reduction, smoothing):
     valid = target != ignore_index
     wshape = (1, -1) + (1,) * (logp.ndim - 2)
     smooth = -(logp * (1 if w is None else w.reshape(wshape))).sum(1) * valid.astype(logp.dtype)
-    if reduction == "mean":
+    if reduction == "none" and x.ndim == 1:
+        smooth = smooth[0]
+    elif reduction == "mean":
         denom = valid.sum() if w is None else (w[jnp.where(valid, target, 0)] * valid).sum()
         smooth = smooth.sum() / denom
     elif reduction == "sum":
@@ -1160,14 +1203,16 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
 
 def _multi_margin(x, y, w, *, p, margin, reduction):
-    if x.ndim == 1:
-        x, y = x[None], y[None]
+    scalar_out = y.ndim == 0
+    x = x.reshape((1, -1)) if x.ndim < 2 else x
+    y = y.reshape(-1)
     picked = jnp.take_along_axis(x, y[:, None], axis=1)
     z = jnp.maximum(margin - picked + x, 0) ** p
     if w is not None:
         z = z * w[y][:, None]
     z = jnp.where(jnp.arange(x.shape[1])[None] == y[:, None], 0, z)
-    return _reduce(z.sum(1) / x.shape[1], reduction)
+    loss = z.sum(1) / x.shape[1]
+    return _reduce(loss.reshape(()) if scalar_out else loss, reduction)
 
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
@@ -1304,13 +1349,25 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return apply(_one_hot, tensor, static=(("classes", int(num_classes)),))
 
 
-_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+def _pad_source(size: int, lo: int, hi: int, mode: str) -> np.ndarray:
+    """The input index each output position of a padded dim reads (negative pads crop)."""
+    if mode == "circular":  # crop first, then wrap around what is left
+        start, stop = max(-lo, 0), size - max(-hi, 0)
+        return (np.arange(stop - start + max(lo, 0) + max(hi, 0)) - max(lo, 0)) % (stop - start) + start
+    src = np.arange(size + lo + hi) - lo
+    if mode == "replicate":
+        return np.clip(src, 0, size - 1)
+    src = np.abs(src)
+    return np.where(src > size - 1, 2 * (size - 1) - src, src)
 
 
 def _pad(x, *, pads, mode, value):
     if mode == "constant":
         return lax.pad(x, jnp.asarray(value, x.dtype), [(lo, hi, 0) for lo, hi in pads])
-    return jnp.pad(x, pads, mode=_PAD_MODES[mode])
+    for axis, (lo, hi) in enumerate(pads):
+        if lo or hi:
+            x = jnp.take(x, _pad_source(x.shape[axis], lo, hi, mode), axis=axis)
+    return x
 
 
 def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None = None) -> Tensor:
@@ -1367,6 +1424,9 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
 
 
 def _cosine_similarity(x1, x2, *, dim, eps):
+    x1, x2 = jnp.broadcast_arrays(x1, x2)
+    if x1.ndim == 0:
+        return _cosine_similarity(x1[None], x2[None], dim=0, eps=eps)
     n1 = jnp.sqrt((x1 * x1).sum(dim, keepdims=True))
     n2 = jnp.sqrt((x2 * x2).sum(dim, keepdims=True))
     return ((x1 / jnp.maximum(n1, eps)) * (x2 / jnp.maximum(n2, eps))).sum(dim)
@@ -1393,67 +1453,706 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return apply(_pairwise_distance, x1, x2, static=(("p", float(p)), ("eps", float(eps)), ("keepdim", bool(keepdim))))
 
 
-def _interp_nearest(x, *, out_shape, exact):
-    n = len(out_shape)
-    for i, o in enumerate(out_shape):
-        size = x.shape[x.ndim - n + i]
-        scale = size / o
-        src = (jnp.floor((jnp.arange(o) + 0.5) * scale) if exact else jnp.floor(jnp.arange(o) * scale))
-        x = jnp.take(x, jnp.minimum(src.astype(jnp.int32), size - 1), axis=x.ndim - n + i)
-    return x
-
-
-def _interp_linear(x, *, out_shape, align_corners, scales):
-    n = len(out_shape)
-    for i, o in enumerate(out_shape):
-        axis = x.ndim - n + i
-        size = x.shape[axis]
-        if align_corners:
-            src = jnp.arange(o) * ((size - 1) / (o - 1) if o > 1 else 0.0)
+@lru_cache(maxsize=None)
+def _resample_taps(size: int, out: int, scale: float | None, mode: str, align_corners: bool, double: bool):
+    """(indices (out, taps), weights (out, taps) or None) of one spatial dim, with PyTorch's index arithmetic."""
+    f = np.float64 if double else np.float32
+    dst = np.arange(out)
+    if mode in ("nearest", "nearest-exact"):
+        ratio = f(1.0 / scale) if scale else f(size) / f(out)
+        if mode == "nearest-exact":
+            src = np.floor(((dst + 0.5) * ratio).astype(f))
+        elif out == size or out == 2 * size:
+            src = dst * size // out
         else:
-            scale = 1.0 / scales[i] if scales[i] else size / o
-            src = jnp.maximum((jnp.arange(o) + 0.5) * scale - 0.5, 0)
-        lo = jnp.minimum(jnp.floor(src).astype(jnp.int32), size - 1)
-        hi = jnp.minimum(lo + 1, size - 1)
-        frac = (src - lo).astype(x.dtype)
+            src = np.floor(dst.astype(f) * ratio)
+        return np.minimum(src.astype(np.int64), size - 1)[:, None], None
+    if align_corners:
+        ratio = f(size - 1) / f(out - 1) if out > 1 else f(0)
+        real = ratio * dst.astype(f)
+    else:
+        ratio = f(1.0 / scale) if scale else f(size) / f(out)
+        real = ratio * (dst.astype(f) + f(0.5)) - f(0.5)
+    if mode == "cubic":
+        base = np.floor(real)
+        t = (real - base).astype(f)
+        weights = np.stack(_cubic_weights(t), 1).astype(f)
+        idx = np.clip(base.astype(np.int64)[:, None] + np.arange(-1, 3), 0, size - 1)
+        return idx, weights
+    if out == size and not align_corners:
+        real = dst.astype(f)
+    real = np.maximum(real, f(0))
+    lo = real.astype(np.int64)
+    hi = lo + (lo < size - 1)
+    lam = np.clip(real - lo, 0, 1).astype(f)
+    return np.stack([lo, hi], 1), np.stack([1 - lam, lam], 1).astype(f)
+
+
+def _resample(x, *, taps):
+    """Separable resampling of the trailing len(taps) dims: out[o] = sum_k w[o, k] x[idx[o, k]]."""
+    n = len(taps)
+    for i, (idx, w) in enumerate(taps):
+        axis = x.ndim - n + i
+        idx = idx.array
+        if w is None:
+            x = jnp.take(x, idx[:, 0], axis=axis)
+            continue
         shape = [1] * x.ndim
-        shape[axis] = o
-        frac = frac.reshape(shape)
-        x = jnp.take(x, lo, axis=axis) * (1 - frac) + jnp.take(x, hi, axis=axis) * frac
+        shape[axis] = idx.shape[0]
+        w = jnp.asarray(w.array, x.dtype)
+        x = sum(jnp.take(x, idx[:, k], axis=axis) * w[:, k].reshape(shape) for k in range(idx.shape[1]))
     return x
+
+
+_INTERP_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
 
 
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
-    """Resize the spatial dims of (N, C, *) by ``size`` or ``scale_factor`` (nearest, (bi/tri)linear)."""
+    """Resize the spatial dims of (N, C, *) to ``size`` or by ``scale_factor``.
+
+    Modes: nearest, nearest-exact, area, linear (3-D), bilinear / bicubic (4-D), trilinear (5-D).
+    """
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
+                             "bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
     n = input.ndim - 2
-    if (size is None) == (scale_factor is None):
+    if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
-    linear_modes = {"linear": 1, "bilinear": 2, "trilinear": 3}
-    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
-        raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
-                         "bicubic | trilinear")
     if size is not None:
+        if isinstance(size, (list, tuple)) and len(size) != n:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
+                             f"spatial dimensions of {list(input.shape[2:])} and output size of {size}. Please provide "
+                             "input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
+                             "format.")
         out = _ntuple(size, n)
         scales = (None,) * n
+    elif scale_factor is not None:
+        if isinstance(scale_factor, (list, tuple)) and len(scale_factor) != n:
+            raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got input "
+                             f"with spatial dimensions of {list(input.shape[2:])} and scale_factor of shape "
+                             f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                             "scale_factor in (s1, s2, ...,sK) format.")
+        scales = tuple(float(f) for f in (scale_factor if isinstance(scale_factor, (list, tuple))
+                                          else (scale_factor,) * n))
+        out = tuple(int(math.floor(s * f)) for s, f in zip(input.shape[2:], scales))
+        if recompute_scale_factor:
+            scales = (None,) * n
     else:
-        factors = tuple(float(f) for f in (scale_factor if isinstance(scale_factor, (list, tuple))
-                                           else (scale_factor,) * n))
-        out = tuple(int(math.floor(s * f)) for s, f in zip(input.shape[2:], factors))
-        scales = (None,) * n if recompute_scale_factor else factors
-    if mode in ("nearest", "nearest-exact"):
-        return apply(_interp_nearest, input, static=(("out_shape", out), ("exact", mode == "nearest-exact")))
-    if mode == "area":
+        raise ValueError("either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if antialias:
+        if not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+            raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
+                             "4-D tensor as input")
+        raise NotImplementedError("interpolate with antialias=True is not supported by jtorch yet")
+    if n in (1, 2, 3) and mode == "area":
         return _adaptive_nd(n, "avg")(input, out)
-    if mode in linear_modes:
-        if linear_modes[mode] != n:
-            raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {linear_modes[mode] + 2}D input")
-        return apply(_interp_linear, input, static=(("out_shape", out), ("align_corners", bool(align_corners)),
-                                                    ("scales", scales)))
+    if n in (1, 2, 3) and (mode in ("nearest", "nearest-exact") or _INTERP_DIMS.get(mode) == n):
+        kind = "cubic" if mode == "bicubic" else ("linear" if mode in _INTERP_DIMS else mode)
+        double = input.dtype is dt.float64
+        taps = tuple((_HashableArray(idx), None if w is None else _HashableArray(w)) for idx, w in
+                     (_resample_taps(size_, o, sc, kind, bool(align_corners), double)
+                      for size_, o, sc in zip(input.shape[2:], out, scales)))
+        return apply(_resample, input, static=(("taps", taps),))
+    if mode in _INTERP_DIMS and n in (1, 2, 3):
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_INTERP_DIMS[mode] + 2}D input")
     raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the "
-                              f"modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact "
-                              f"(got {mode})")
+                              f"modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
+                              f"nearest-exact (got {mode})")
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
+    """Deprecated alias of :func:`interpolate`."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size=None, scale_factor=None) -> Tensor:
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)``."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.",
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ====================================================================== unpooling
+@partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _unpool(x, idx, n, out_shape):
+    lead = x.shape[:x.ndim - n]
+    flat = jnp.zeros(lead + (math.prod(out_shape),), x.dtype)
+    xs, ids = x.reshape(lead + (-1,)), idx.reshape(lead + (-1,))
+    planes = jnp.indices(lead, sparse=True) if lead else ()
+    out = flat.at[tuple(p[..., None] for p in planes) + (ids,)].set(xs, mode="drop")
+    return out.reshape(lead + out_shape)
+
+
+def _unpool_fwd(x, idx, n, out_shape):
+    return _unpool(x, idx, n, out_shape), idx
+
+
+def _unpool_bwd(n, out_shape, idx, g):
+    # every input position receives the gradient at its index, duplicates included (PyTorch's rule)
+    lead = g.shape[:g.ndim - n]
+    flat = g.reshape(lead + (-1,))
+    picked = jnp.take_along_axis(flat, idx.reshape(lead + (-1,)), axis=-1, mode="fill", fill_value=0)
+    return picked.reshape(idx.shape), None
+
+
+_unpool.defvjp(_unpool_fwd, _unpool_bwd)
+
+
+def _max_unpool_impl(x, idx, *, n, out_shape):
+    return _unpool(x, idx, n, out_shape)
+
+
+def _max_unpool_nd(n: int):
+    def max_unpool(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+        k = _ntuple(kernel_size, n)
+        s = k if stride is None else _ntuple(stride, n)
+        p = _ntuple(padding, n)
+        default = [(input.shape[input.ndim - n + d] - 1) * s[d] + k[d] - 2 * p[d] for d in range(n)]
+        if output_size is None:
+            out = default
+        else:
+            out = list(output_size)
+            if len(out) == n + 2:
+                out = out[2:]
+            if len(out) != n:
+                raise ValueError(f"output_size should be a sequence containing {n} or {n + 2} elements, but it has "
+                                 f"a length of '{len(out)}'")
+            for d in range(n):
+                lo, hi = default[d] - s[d], default[d] + s[d]
+                if not lo < out[d] < hi:
+                    raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {lo} and {hi})')
+        if input.ndim not in (n + 1, n + 2):
+            raise RuntimeError(f"max_unpooling{n}d(): Expected {n + 1}D or {n + 2}D input, but got input of size: "
+                               f"{list(input.shape)}")
+        if tuple(indices.shape) != tuple(input.shape):
+            raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                               f"({list(input.shape)}) but got indices tensor with shape: {list(indices.shape)}")
+        return apply(_max_unpool_impl, input, indices, static=(("n", n), ("out_shape", tuple(int(o) for o in out))),
+                     name=f"MaxUnpool{n}DBackward0")
+    max_unpool.__name__ = max_unpool.__qualname__ = f"max_unpool{n}d"
+    max_unpool.__doc__ = (f"Partial inverse of max_pool{n}d: (N, C, *in) values placed at their flat ``indices`` in "
+                          f"zeros of (N, C, *output_size).")
+    return max_unpool
+
+
+max_unpool1d, max_unpool2d, max_unpool3d = (_max_unpool_nd(n) for n in (1, 2, 3))
+
+
+# ====================================================================== im2col / col2im
+def _unfold_impl(x, *, kernel, dilation, padding, stride):
+    batched = x.ndim == 4
+    if not batched:
+        x = x[None]
+    if x.shape[0] == 0:
+        blocks = _blocks(x.shape[2:], kernel, dilation, padding, stride)
+        return jnp.zeros((0, x.shape[1] * math.prod(kernel), math.prod(blocks)), x.dtype)
+    patches = lax.conv_general_dilated_patches(x, kernel, stride, [(p, p) for p in padding], rhs_dilation=dilation,
+                                               dimension_numbers=("NCHW", "OIHW", "NCHW"))
+    out = patches.reshape(patches.shape[:2] + (-1,))
+    return out if batched else out[0]
+
+
+def _fold_impl(cols, *, output_size, kernel, dilation, padding, stride):
+    batched = cols.ndim == 3
+    shape = ((cols.shape[0],) if batched else ()) + (cols.shape[-2] // math.prod(kernel),) + output_size
+    unfold_fn = partial(_unfold_impl, kernel=kernel, dilation=dilation, padding=padding, stride=stride)
+    (out,) = jax.linear_transpose(unfold_fn, jax.ShapeDtypeStruct(shape, cols.dtype))(cols)
+    return out
+
+
+def _blocks(sizes, kernel, dilation, padding, stride) -> tuple:
+    return tuple((s + 2 * p - d * (k - 1) - 1) // st + 1
+                 for s, k, d, p, st in zip(sizes, kernel, dilation, padding, stride))
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """im2col: sliding blocks of (N, C, H, W) -> (N, C * prod(kernel_size), L)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor for input with possible 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    args = [_ntuple(a, 2) for a in (kernel_size, dilation, padding, stride)]
+    blocks = _blocks(input.shape[-2:], *args)
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"Given input with spatial size ({input.shape[-2]}, {input.shape[-1]}), "
+                           f"kernel_size=({args[0][0]}, {args[0][1]}), dilation=({args[1][0]}, {args[1][1]}), "
+                           f"padding=({args[2][0]}, {args[2][1]}), calculated shape of the array of sliding blocks as "
+                           f"({blocks[0]}, {blocks[1]}), but its components must be at least one.")
+    return apply(_unfold_impl, input, static=tuple(zip(("kernel", "dilation", "padding", "stride"), args)),
+                 name="Im2ColBackward0")
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """col2im: sums sliding blocks (N, C * prod(kernel_size), L) back into (N, C, *output_size)."""
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possible 0 batch size and non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    out = _ntuple(output_size, 2)
+    args = [_ntuple(a, 2) for a in (kernel_size, dilation, padding, stride)]
+    k = math.prod(args[0])
+    if input.shape[-2] % k:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={input.shape[-2]} and kernel_size=({args[0][0]}, {args[0][1]})")
+    blocks = _blocks(out, *args)
+    if math.prod(blocks) != input.shape[-1]:
+        raise RuntimeError(f"Given output_size=({out[0]}, {out[1]}), kernel_size=({args[0][0]}, {args[0][1]}), "
+                           f"dilation=({args[1][0]}, {args[1][1]}), padding=({args[2][0]}, {args[2][1]}), "
+                           f"stride=({args[3][0]}, {args[3][1]}), expected size of input's dimension 2 to match the "
+                           f"calculated number of sliding blocks {blocks[0]} * {blocks[1]} = {math.prod(blocks)}, but "
+                           f"got input.size(2)={input.shape[-1]}.")
+    return apply(_fold_impl, input, static=(("output_size", out),) + tuple(
+        zip(("kernel", "dilation", "padding", "stride"), args)), name="Col2ImBackward0")
+
+
+# ====================================================================== distances, shuffles
+def _pdist(x, *, p):
+    i, j = np.triu_indices(x.shape[0], 1)
+    diff = x[i] - x[j]
+    d = diff * jnp.sign(diff)  # |diff| with gradient sign(diff): 0 for equal coordinates
+    if p == 0:
+        return (d != 0).astype(x.dtype).sum(-1)
+    if p == math.inf:  # every coordinate attaining the max gets the whole gradient, as in PyTorch
+        top = lax.stop_gradient(d.max(-1, initial=0))
+        return top + jnp.where(d == top[:, None], d - lax.stop_gradient(d), 0).sum(-1)
+    total = jnp.where(d > 0, jnp.where(d > 0, d, 1) ** p, 0).sum(-1)  # equal coordinates: gradient 0
+    safe = jnp.where(total > 0, total, 1)  # the distance of equal rows has gradient 0
+    return jnp.where(total > 0, safe ** (1.0 / p), 0)
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """p-norm distances between all row pairs of (N, M): (N * (N - 1) / 2,), upper triangle row by row."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    return apply(_pdist, input, static=(("p", float(p)),), name="PdistBackward0")
+
+
+def _channel_shuffle(x, *, groups):
+    c = x.shape[1]
+    y = x.reshape(x.shape[:1] + (groups, c // groups) + x.shape[2:])
+    return jnp.swapaxes(y, 1, 2).reshape(x.shape)
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """(N, C, *) -> (N, C, *) with the channels of ``groups`` groups interleaved."""
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes "
+                           f"{list(input.shape)}")
+    if input.shape[1] % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {input.shape[1]} channels and "
+                           f"{groups} groups.")
+    return apply(_channel_shuffle, input, static=(("groups", int(groups)),))
+
+
+native_channel_shuffle = channel_shuffle
+
+
+# ====================================================================== more losses
+def _multilabel_margin(x, y, *, reduction, scalar_out):
+    x2 = x.reshape((-1, x.shape[-1])) if x.ndim else x.reshape((1, 1))
+    y2 = y.reshape(x2.shape)
+    valid = jnp.cumprod(y2 >= 0, axis=-1).astype(bool)
+    classes = jnp.arange(x2.shape[-1])
+    is_target = ((y2[:, :, None] == classes) & valid[:, :, None]).any(1)  # (N, C)
+    picked = jnp.take_along_axis(x2, jnp.where(valid, y2, 0), axis=-1)  # (N, T)
+    hinge = jnp.maximum(1 - (picked[:, :, None] - x2[:, None, :]), 0)  # (N, T, C)
+    mask = valid[:, :, None] & ~is_target[:, None, :]
+    loss = jnp.where(mask, hinge, 0).sum((1, 2)) / x2.shape[-1]
+    return _reduce(loss.reshape(()) if scalar_out else loss, reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-label hinge loss; ``target`` (N, C) holds class indices, ended by the first -1."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if input.ndim > 2 or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    return apply(_multilabel_margin, input, target, static=(("reduction", reduction),
+                                                            ("scalar_out", input.ndim <= 1)),
+                 name="MultilabelMarginLossBackward0")
+
+
+def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
+                                      distance_function=None, margin: float = 1.0, swap: bool = False,
+                                      reduction: str = "mean") -> Tensor:
+    """max(d(a, p) - d(a, n) + margin, 0) with any ``distance_function`` (pairwise_distance by default)."""
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
+    if not a_dim == p_dim == n_dim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {a_dim}D, positive {p_dim}D, and negative {n_dim}D inputs")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        from .._ops.pointwise import minimum
+        d_neg = minimum(d_neg, dist(positive, negative))
+    loss = (d_pos - d_neg + margin).clamp(min=0)
+    return _apply_reduction(loss, reduction)
+
+
+def _apply_reduction(loss: Tensor, reduction: str) -> Tensor:
+    return loss.sum() if reduction == "sum" else (loss.mean() if reduction == "mean" else loss)
+
+
+def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *, linear_bias: Tensor | None = None,
+                         weight: Tensor | None = None, reduction: str = "mean", ignore_index: int | None = None,
+                         label_smoothing: float = 0.0, options=None) -> Tensor:
+    """cross_entropy(input @ linear_weight^T (+ linear_bias), target) without a separate logits call.
+
+    input (N, in) or (in,), linear_weight (C, *d, in); ``options`` (chunking) changes memory use, not values.
+    """
+    if input.ndim < 1 or input.ndim > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got {linear_weight.ndim}")
+    if input.shape[-1] != linear_weight.shape[-1]:
+        raise RuntimeError(f"expected equal input and linear_weight last dimensions (in_features), got "
+                           f"{input.shape[-1]} and {linear_weight.shape[-1]}, respectively")
+    num_batches, classes, out_features = tuple(input.shape[:-1]), linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(classes, *out_features)}, got {tuple(linear_bias.shape)}")
+    if out_features and not num_batches:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} requires "
+                           f"batched input, (N, {input.shape[-1]}), got unbatched input with shape "
+                           f"{tuple(input.shape)}")
+    if tuple(target.shape) == (*num_batches, classes, *out_features) and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
+    logits = apply(_class_logits, input, linear_weight, linear_bias)
+    return cross_entropy(logits, target, weight, ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)
+
+
+def _class_logits(x, w, b):
+    y = jnp.einsum("...i,ci->...c" if w.ndim == 2 else "ni,c...i->nc...", x, w)
+    return y if b is None else y + b
+
+
+# ====================================================================== fractional max pooling
+def _fractional_max_pool(x, u, *, kernel, out_shape):
+    n = len(kernel)
+    batched = x.ndim == n + 2
+    if not batched:
+        x = x[None]
+    sizes = x.shape[2:]
+    flat = jnp.zeros(x.shape[:2] + (1,) * (2 * n), jnp.int64)
+    stride = 1
+    for d in reversed(range(n)):
+        size, k, o = sizes[d], kernel[d], out_shape[d]
+        sample = u[..., 1 - d if n == 2 else d, None]  # PyTorch: (width, height) in 2-d, (time, height, width) in 3-d
+        alpha = jnp.asarray((size - k) / (o - 1) if o > 1 else 0, u.dtype)
+        steps = jnp.arange(o, dtype=u.dtype)
+        start = jnp.floor((steps + sample) * alpha).astype(jnp.int64) - jnp.floor(sample * alpha).astype(jnp.int64)
+        start = jnp.where(jnp.arange(o) == o - 1, size - k, start)  # (N, C, o)
+        coords = start[..., None] + jnp.arange(k)  # (N, C, o, k)
+        shape = list(x.shape[:2]) + [1] * (2 * n)
+        shape[2 + d], shape[2 + n + d] = o, k
+        flat = flat + coords.reshape(shape) * stride
+        stride *= size
+    flat = flat.reshape(x.shape[:2] + tuple(out_shape) + (-1,))
+    planes = x.reshape(x.shape[:2] + (-1,))
+    windows = jnp.take_along_axis(planes, flat.reshape(x.shape[:2] + (-1,)), axis=-1).reshape(flat.shape)
+    arg = jnp.argmax(jnp.where(jnp.isnan(windows), jnp.inf, windows), axis=-1)
+    indices = jnp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    values = jnp.take_along_axis(planes, indices.reshape(x.shape[:2] + (-1,)), axis=-1).reshape(indices.shape)
+    return (values, indices) if batched else (values[0], indices[0])
+
+
+def _fractional_max_pool_nd(n: int):
+    def fractional_max_pool(input: Tensor, kernel_size, output_size=None, output_ratio=None,
+                            return_indices: bool = False, _random_samples: Tensor | None = None):
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"fractional_max_pool{n}d requires specifying either an output_size or an output_ratio")
+        if input.ndim not in (n + 1, n + 2):
+            raise RuntimeError(f"fractional_max_pool{n}d(): Expected {n + 1}D or {n + 2}D tensor, but got: "
+                               f"{list(input.shape)}")
+        kernel = _ntuple(kernel_size, n)
+        sizes = tuple(input.shape[-n:])
+        if output_size is None:
+            ratio = tuple(float(r) for r in (output_ratio if isinstance(output_ratio, (list, tuple))
+                                             else (output_ratio,) * n))
+            out = tuple(int(s * r) for s, r in zip(sizes, ratio))
+        else:
+            out = _ntuple(output_size, n)
+        for name, s, k, o in zip(("time", "height", "width")[3 - n:], sizes, kernel, out):
+            if o + k - 1 > s:
+                raise RuntimeError(f"fractional_max_pool{n}d_out(): pool {name} {k} too large relative to input "
+                                   f"{name} {s}")
+        if _random_samples is None:
+            batch = 1 if input.ndim == n + 1 else input.shape[0]
+            _random_samples = Tensor._make(jax.random.uniform(_gen(None).next_key(),
+                                                              (batch, input.shape[-n - 1], n), input.dtype.np_dtype))
+        values, indices = apply(_fractional_max_pool, input, _random_samples,
+                                static=(("kernel", kernel), ("out_shape", out)),
+                                name=f"FractionalMaxPool{n}DBackward0")
+        return (values, indices) if return_indices else values
+    fractional_max_pool.__name__ = fractional_max_pool.__qualname__ = f"fractional_max_pool{n}d"
+    fractional_max_pool.__doc__ = (f"{n}-d fractional max pooling of (N, C, *{n} dims) with pseudo-random window "
+                                   "starts, to ``output_size`` or ``output_ratio`` of the input.")
+    return fractional_max_pool
+
+
+fractional_max_pool2d, fractional_max_pool3d = (_fractional_max_pool_nd(n) for n in (2, 3))
+fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices = (
+    _with_indices(f) for f in (fractional_max_pool2d, fractional_max_pool3d))
+
+
+# ====================================================================== CTC
+def _logsumexp(*xs):
+    """log(sum(exp(x))) of equally shaped arrays; -inf (with zero gradients) where every term is -inf."""
+    m = xs[0]
+    for x in xs[1:]:
+        m = jnp.maximum(m, x)
+    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, 0))
+    total = sum(jnp.exp(x - m) for x in xs)
+    return jnp.where(total > 0, jnp.log(jnp.where(total > 0, total, 1)) + m, -jnp.inf)
+
+
+def _ctc(lp, targets, in_len, tgt_len, *, blank, reduction, zero_infinity):
+    unbatched = lp.ndim == 2
+    if unbatched:
+        lp, targets, in_len, tgt_len = lp[:, None], targets[None], in_len.reshape(1), tgt_len.reshape(1)
+    steps, batch, _ = lp.shape
+    if targets.ndim == 1 and not unbatched:  # all targets concatenated
+        starts = jnp.cumsum(tgt_len) - tgt_len
+        targets = targets[jnp.clip(starts[:, None] + jnp.arange(targets.shape[0]), 0, targets.shape[0] - 1)]
+    width = 2 * targets.shape[1] + 1
+    ext = jnp.full((batch, width), blank, targets.dtype).at[:, 1::2].set(targets)
+    pos = jnp.arange(width)
+    skip = (pos % 2 == 1) & (pos >= 2) & (ext != jnp.roll(ext, 2, axis=1))
+    lp_ext = jnp.take_along_axis(lp, jnp.broadcast_to(ext[None], (steps, batch, width)), axis=2)
+    alpha = jnp.full((batch, width), -jnp.inf, lp.dtype)
+    alpha = alpha.at[:, 0].set(lp_ext[0, :, 0])
+    alpha = alpha.at[:, 1].set(jnp.where(tgt_len > 0, lp_ext[0, :, 1], -jnp.inf))
+
+    def step(alpha, inputs):
+        t, lpt = inputs
+        ninf = jnp.full((batch, 1), -jnp.inf, lp.dtype)
+        one = jnp.concatenate([ninf, alpha[:, :-1]], 1)
+        two = jnp.where(skip, jnp.concatenate([ninf, ninf, alpha[:, :-2]], 1), -jnp.inf)
+        new = _logsumexp(alpha, one, two) + lpt
+        return jnp.where((t < in_len)[:, None], new, alpha), None
+    alpha, _ = lax.scan(step, alpha, (jnp.arange(1, steps), lp_ext[1:]))
+    end = 2 * tgt_len
+    last = jnp.take_along_axis(alpha, end[:, None], axis=1)[:, 0]
+    before = jnp.where(tgt_len > 0, jnp.take_along_axis(alpha, jnp.maximum(end - 1, 0)[:, None], axis=1)[:, 0],
+                       -jnp.inf)
+    nll = -_logsumexp(last, before)
+    # PyTorch's gradient for log_probs is exp(log_probs) - posterior over the valid steps: the gradient of
+    # log_softmax's input when log_probs came from one; this zero-valued term adds the exp(log_probs) part
+    probs = jnp.exp(lp)
+    valid = (jnp.arange(steps)[:, None] < in_len)[..., None]
+    nll = nll + jnp.where(valid, probs - lax.stop_gradient(probs), 0).sum((0, 2))
+    if zero_infinity:
+        nll = jnp.where(jnp.isinf(nll), 0, nll)
+    if reduction == "mean":
+        return (nll / jnp.maximum(tgt_len, 1).astype(lp.dtype)).mean()
+    if reduction == "sum":
+        return nll.sum()
+    return nll[0] if unbatched else nll
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist Temporal Classification loss.
+
+    log_probs (T, N, C) or (T, C); targets (N, S) padded, or all targets concatenated (sum(target_lengths),);
+    input_lengths, target_lengths (N,) tensors or sequences.
+    """
+    reduction = _reduction(reduction)
+    batch = log_probs.shape[1] if log_probs.ndim == 3 else 1
+
+    def lengths(value, name):
+        arr = value._value if isinstance(value, Tensor) else jnp.asarray(value, jnp.int64)
+        if arr.size != batch:
+            raise RuntimeError(f"{name} must be of size batch_size")
+        return arr.astype(jnp.int64)
+    if log_probs.ndim not in (2, 3):
+        raise RuntimeError(f"ctc_loss expects log_probs to be a 2-D or 3-D tensor, but got {log_probs.ndim}-D")
+    if not 0 <= blank < log_probs.shape[-1]:
+        raise RuntimeError("blank must be in label range")
+    return apply(_ctc, log_probs, targets, lengths(input_lengths, "input_lengths"),
+                 lengths(target_lengths, "target_lengths"),
+                 static=(("blank", int(blank)), ("reduction", reduction), ("zero_infinity", bool(zero_infinity))),
+                 name="CtcLossBackward0")
+
+
+# ====================================================================== spatial transformers
+def _reflect(coord, low2, high2):
+    """Reflect ``coord`` into [low2 / 2, high2 / 2] (bounds given doubled, as PyTorch does)."""
+    if low2 == high2:
+        return jnp.zeros_like(coord)
+    low, span = low2 / 2, (high2 - low2) / 2
+    coord = jnp.abs(coord - low)
+    extra = jnp.fmod(coord, span)
+    flips = jnp.floor(coord / span)
+    return jnp.where(flips % 2 == 0, extra + low, span - extra + low)
+
+
+def _grid_source(coord, size, padding_mode, align_corners):
+    """Pixel coordinate of a padded-out sample point, per ``padding_mode``."""
+    if padding_mode == "border":
+        return jnp.clip(coord, 0, size - 1)
+    if padding_mode == "reflection":
+        coord = _reflect(coord, 0, 2 * (size - 1)) if align_corners else _reflect(coord, -1, 2 * size - 1)
+        return jnp.clip(coord, 0, size - 1)
+    return coord
+
+
+def _grid_sample(x, grid, *, mode, padding_mode, align_corners):
+    n = x.ndim - 2
+    batch, channels, sizes = x.shape[0], x.shape[1], x.shape[2:]
+    out_shape = grid.shape[1:-1]
+    planes = x.reshape(batch, channels, -1)
+    coords = []
+    for d in range(n):  # grid[..., 0] is the last spatial dim (x), grid[..., 1] the one before (y), ...
+        g, size = grid[..., n - 1 - d].reshape(batch, -1), sizes[d]
+        coords.append(((g + 1) / 2) * (size - 1) if align_corners else ((g + 1) * size - 1) / 2)
+
+    def read(points):  # points: per-dim integer coordinates (batch, P); zero outside the input
+        inside = jnp.stack([(p >= 0) & (p < s) for p, s in zip(points, sizes)]).all(0)
+        flat = sum(jnp.clip(p, 0, s - 1) * math.prod(sizes[d + 1:]) for d, (p, s) in enumerate(zip(points, sizes)))
+        values = jnp.take_along_axis(planes, flat[:, None, :].astype(jnp.int32), axis=2)
+        return jnp.where(inside[:, None, :], values, 0)
+
+    if mode == "bicubic":
+        base = [jnp.floor(c) for c in coords]
+        weights = [_cubic_weights(c - b) for c, b in zip(coords, base)]
+        out = 0
+        for taps in itertools.product(range(4), repeat=n):
+            points = [_grid_source(b + (t - 1), s, padding_mode, align_corners) for b, t, s in zip(base, taps, sizes)]
+            w = math.prod(weights[d][t] for d, t in enumerate(taps))
+            out = out + read([p.astype(jnp.int64) for p in points]) * w[:, None, :]
+    else:
+        coords = [_grid_source(c, s, padding_mode, align_corners) for c, s in zip(coords, sizes)]
+        if mode == "nearest":
+            out = read([jnp.round(c).astype(jnp.int64) for c in coords])
+        else:
+            base = [jnp.floor(c) for c in coords]
+            frac = [c - b for c, b in zip(coords, base)]
+            out = 0
+            for corner in itertools.product((0, 1), repeat=n):
+                w = math.prod(f if k else 1 - f for f, k in zip(frac, corner))
+                out = out + read([(b + k).astype(jnp.int64) for b, k in zip(base, corner)]) * w[:, None, :]
+    return out.reshape((batch, channels) + out_shape)
+
+
+def _cubic_weights(t):
+    a = -0.75
+
+    def near(v):
+        return ((a + 2) * v - (a + 3)) * v * v + 1
+
+    def far(v):
+        return ((a * v - 5 * a) * v + 8 * a) * v - 4 * a
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _default_align_corners(align_corners: bool | None) -> bool:
+    if align_corners is None:
+        warnings.warn("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
+                      "Please specify align_corners=True if the old behavior is desired. See the documentation of "
+                      "grid_sample for details.", stacklevel=3)
+        return False
+    return bool(align_corners)
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None) -> Tensor:
+    """Sample (N, C, H, W) [or (N, C, D, H, W)] at the normalised points of ``grid`` (N, H', W', 2) [or 3]."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    align_corners = _default_align_corners(align_corners)
+    if input.ndim not in (4, 5) or grid.ndim != input.ndim:
+        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got "
+                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
+                           f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[-1] != input.ndim - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.ndim - 2} in last dimension, but got "
+                           f"grid with sizes {list(grid.shape)}")
+    if mode == "bicubic" and input.ndim != 4:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    return apply(_grid_sample, input, grid, static=(("mode", mode), ("padding_mode", padding_mode),
+                                                     ("align_corners", align_corners)),
+                 name=f"GridSampler{input.ndim - 2}DBackward0")
+
+
+def _affine_grid(theta, *, size, align_corners):
+    spatial = size[2:]
+    axes = []
+    for s in reversed(spatial):  # x (last dim) first
+        step = jnp.linspace(-1, 1, s, dtype=theta.dtype) if s > 1 else jnp.zeros((s,), theta.dtype)
+        axes.append(step if align_corners else step * (s - 1) / s)
+    mesh = jnp.meshgrid(*reversed(axes), indexing="ij")  # each (*spatial)
+    base = jnp.stack(list(reversed(mesh)) + [jnp.ones(spatial, theta.dtype)], -1)  # (*spatial, n + 1)
+    grid = jnp.einsum("...k,njk->n...j", base, theta)
+    return grid
+
+
+def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
+    """Sampling grid (N, H, W, 2) [or (N, D, H, W, 3)] of the affine maps ``theta`` (N, 2, 3) [or (N, 3, 4)]."""
+    align_corners = _default_align_corners(align_corners)
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(int(s) for s in size)
+    if len(size) == 4:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {list(size)}. Got "
+                             f"{list(theta.shape)}.")
+    elif len(size) == 5:
+        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {list(size)}. Got "
+                             f"{list(theta.shape)}.")
+    else:
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+                                  f"respectively. Got size {list(size)}.")
+    if align_corners and min(size[2:]) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+                      "align_corners=True. This is not an intended use case of affine_grid. See the documentation of "
+                      "affine_grid for details.", stacklevel=2)
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
+    return apply(_affine_grid, theta, static=(("size", size), ("align_corners", align_corners)),
+                 name="AffineGridGeneratorBackward0")
+
+
+# ====================================================================== torch.* names of the same ops
+def _expose() -> None:
+    from .._ops._registry import register
+    for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "pdist",
+                 "channel_shuffle", "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "cosine_similarity",
+                 "pairwise_distance", "bilinear", "rms_norm", "max_pool1d", "max_pool2d", "max_pool3d",
+                 "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "selu", "selu_", "celu", "celu_",
+                 "rrelu", "rrelu_", "threshold", "threshold_"):
+        register(globals()[name], name=name, method=False)
+    for name in ("relu", "relu_", "prelu", "hardshrink"):
+        register(globals()[name], name=name)
+    register(affine_grid, name="affine_grid_generator", method=False)
+
+
+_expose()

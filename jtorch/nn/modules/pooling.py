@@ -8,7 +8,8 @@ from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-           "LPPool1d", "LPPool2d", "LPPool3d"]
+           "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "FractionalMaxPool2d",
+           "FractionalMaxPool3d"]
 
 
 def _make_max_pool(n: int):
@@ -108,3 +109,54 @@ AvgPool1d, AvgPool2d, AvgPool3d = (_make_avg_pool(n) for n in (1, 2, 3))
 AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = (_make_adaptive(n, "avg") for n in (1, 2, 3))
 AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = (_make_adaptive(n, "max") for n in (1, 2, 3))
 LPPool1d, LPPool2d, LPPool3d = (_make_lp_pool(n) for n in (1, 2, 3))
+
+
+def _make_max_unpool(n: int):
+    fn = getattr(F, f"max_unpool{n}d")
+
+    class MaxUnpool(Module):
+        def __init__(self, kernel_size, stride=None, padding=0) -> None:
+            super().__init__()
+            self.kernel_size = F._ntuple(kernel_size, n)
+            self.stride = F._ntuple(stride if stride is not None else kernel_size, n)
+            self.padding = F._ntuple(padding, n)
+
+        def forward(self, input: Tensor, indices: Tensor, output_size=None) -> Tensor:
+            return fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+        def extra_repr(self) -> str:
+            return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    return named(MaxUnpool, f"MaxUnpool{n}d", f"Partial inverse of MaxPool{n}d (zeros where no max came from).",
+                 __name__)
+
+
+def _make_fractional_max_pool(n: int):
+    fn = getattr(F, f"fractional_max_pool{n}d")
+
+    class FractionalMaxPool(Module):
+        def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
+                     _random_samples=None) -> None:
+            super().__init__()
+            self.kernel_size = F._ntuple(kernel_size, n)
+            self.return_indices = return_indices
+            self.register_buffer("_random_samples", _random_samples)
+            self.output_size = F._ntuple(output_size, n) if output_size is not None else None
+            self.output_ratio = (tuple(float(r) for r in F._ntuple_float(output_ratio, n))
+                                 if output_ratio is not None else None)
+            if output_size is None and output_ratio is None:
+                raise ValueError(f"FractionalMaxPool{n}d requires specifying either an output size, or a pooling "
+                                 "ratio")
+            if output_size is not None and output_ratio is not None:
+                raise ValueError("only one of output_size and output_ratio may be specified")
+            if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+                raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+        def forward(self, input: Tensor):
+            return fn(input, self.kernel_size, self.output_size, self.output_ratio, self.return_indices,
+                      _random_samples=self._random_samples)
+    return named(FractionalMaxPool, f"FractionalMaxPool{n}d",
+                 f"{n}-d fractional max pooling (pseudo-random window starts).", __name__)
+
+
+MaxUnpool1d, MaxUnpool2d, MaxUnpool3d = (_make_max_unpool(n) for n in (1, 2, 3))
+FractionalMaxPool2d, FractionalMaxPool3d = (_make_fractional_max_pool(n) for n in (2, 3))
