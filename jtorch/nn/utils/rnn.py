@@ -271,9 +271,9 @@ def _check_broadcast(src: tuple, dst: tuple) -> None:
 def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool = False) -> list[Tensor]:
     """Split a padded batch (T, B, *) (or (B, T, *)) back into its sequences (lengths[i], *).
 
-    As in PyTorch, a time-major ``padded_sequences`` is transposed in place."""
+    Unlike PyTorch, a time-major ``padded_sequences`` is left as it is rather than transposed in place."""
     if not batch_first:
-        padded_sequences.transpose_(0, 1)
+        padded_sequences = padded_sequences.transpose(0, 1)
     return [seq[:int(n)].clone() for seq, n in zip(padded_sequences, host_ints(lengths), strict=True)]
 
 
