@@ -73,33 +73,22 @@ class PackedSequence(PackedSequence_):
     def is_pinned(self) -> bool:
         return False
 
-    def double(self) -> "PackedSequence":
-        return self.to(dtype=dt.float64)
-
-    def float(self) -> "PackedSequence":
-        return self.to(dtype=dt.float32)
-
-    def half(self) -> "PackedSequence":
-        return self.to(dtype=dt.float16)
-
-    def long(self) -> "PackedSequence":
-        return self.to(dtype=dt.int64)
-
-    def int(self) -> "PackedSequence":
-        return self.to(dtype=dt.int32)
-
-    def short(self) -> "PackedSequence":
-        return self.to(dtype=dt.int16)
-
-    def char(self) -> "PackedSequence":
-        return self.to(dtype=dt.int8)
-
-    def byte(self) -> "PackedSequence":
-        return self.to(dtype=dt.uint8)
-
     @property
     def is_cuda(self) -> bool:
         return self.data.is_cuda
+
+
+def _cast_method(name: str, dtype):
+    def cast(self) -> PackedSequence:
+        return self.to(dtype=dtype)
+    cast.__name__, cast.__qualname__ = name, f"PackedSequence.{name}"
+    cast.__doc__ = f"``self.to(dtype={dtype})``."
+    return cast
+
+
+for _name, _dtype in (("double", dt.float64), ("float", dt.float32), ("half", dt.float16), ("long", dt.int64),
+                      ("int", dt.int32), ("short", dt.int16), ("char", dt.int8), ("byte", dt.uint8)):
+    setattr(PackedSequence, _name, _cast_method(_name, _dtype))
 
 
 def invert_permutation(permutation: Tensor | None) -> Tensor | None:
