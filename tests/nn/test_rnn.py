@@ -1,5 +1,6 @@
 """Recurrent layers and nn.utils.rnn against real torch with the same weights: outputs, final states,
 gradients w.r.t. inputs, initial states and parameters, and PyTorch's errors, reprs and state_dict keys."""
+import copy
 import os
 import warnings
 
@@ -256,6 +257,34 @@ ERRORS = {
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_errors_match_torch(name):
     check(ERRORS[name], message_chars=200)
+
+
+def test_forward_checks_api():
+    def case(lib):
+        lstm, gru = lib.nn.LSTM(3, 4, 2, proj_size=2), lib.nn.GRU(3, 4, batch_first=True)
+        inp = lib.zeros(5, 6, 3)
+        h = lib.zeros(2, 6, 2)
+        gru.check_forward_args(inp, lib.zeros(1, 5, 4), None)
+        lstm.check_forward_args(inp, (h, lib.zeros(2, 6, 4)), None)
+        seq = lib.nn.utils.rnn.pack_sequence([lib.zeros(2, 3), lib.zeros(1, 3)])
+        permuted = lstm.permute_hidden((h, h), lib.tensor([1, 0, 2, 3, 4, 5]))
+        return [lstm.get_expected_hidden_size(inp, None), lstm.get_expected_cell_size(seq.data, seq.batch_sizes),
+                gru.get_expected_hidden_size(inp, None), list(permuted), gru.permute_hidden(h, None) is h]
+    check(case)
+    check(lambda lib: lib.nn.LSTM(3, 4).check_forward_args(lib.zeros(5, 6, 3), (lib.zeros(1, 6, 4),
+                                                                                 lib.zeros(1, 2, 4)), None),
+          message_chars=200)
+
+
+def test_double_backward_and_deepcopy():
+    inp = x(2, 3, 2)
+    t_mod, j_mod = _pair(lambda nn: nn.GRU(2, 3, 2, bidirectional=True))
+    results = []
+    for lib, module in ((jtorch, copy.deepcopy(j_mod)), (torch, t_mod)):
+        xt = lib.tensor(inp, requires_grad=True)
+        g, = lib.autograd.grad((module(xt)[0] ** 2).sum(), xt, create_graph=True)
+        results.append(lib.autograd.grad((g ** 2).sum(), xt)[0])
+    assert_close(*results)
 
 
 def test_empty_batch():

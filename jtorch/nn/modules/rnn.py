@@ -140,6 +140,11 @@ def _cell(x, hx, cx, w_ih, w_hh, b_ih, b_hh, *, mode, batched):
 
 
 # ---------------------------------------------------------------------- modules
+def _check_size(size: list, expected: tuple, msg: str) -> None:
+    if tuple(size) != tuple(expected):
+        raise RuntimeError(msg.format(tuple(expected), list(size)))
+
+
 def _permute(states: tuple, permutation: Tensor | None) -> tuple:
     if permutation is None:
         return states
@@ -239,6 +244,36 @@ class RNNBase(Module):
         size = self.hidden_size if cell or self.proj_size == 0 else self.proj_size
         return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, size)
 
+    def _mini_batch(self, input: Tensor, batch_sizes: Tensor | None) -> int:
+        if batch_sizes is not None:
+            return int(host_ints(batch_sizes)[0])
+        return input.size(0) if self.batch_first else input.size(1)
+
+    def get_expected_hidden_size(self, input: Tensor, batch_sizes: Tensor | None) -> tuple[int, int, int]:
+        """(layers * directions, batch, H_out) for a batched (or packed) ``input``."""
+        return self._expected_size(self._mini_batch(input, batch_sizes), cell=False)
+
+    def check_hidden_size(self, hx: Tensor, expected_hidden_size: tuple[int, int, int],
+                          msg: str = "Expected hidden size {}, got {}") -> None:
+        _check_size(list(hx.size()), expected_hidden_size, msg)
+
+    def check_forward_args(self, input: Tensor, hidden, batch_sizes: Tensor | None) -> None:
+        """PyTorch's checks of a batched (or packed) input and its hidden state (a tuple for LSTM)."""
+        self.check_input(input, batch_sizes)
+        if self.mode != "LSTM":
+            self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
+            return
+        mini_batch = self._mini_batch(input, batch_sizes)
+        for i, h in enumerate(hidden):
+            self.check_hidden_size(h, self._expected_size(mini_batch, cell=i == 1),
+                                   f"Expected hidden[{i}] size {{}}, got {{}}")
+
+    def permute_hidden(self, hx, permutation: Tensor | None):
+        """``hx`` (or each of an LSTM's (h, c)) reordered along the batch by ``permutation``."""
+        if self.mode == "LSTM":
+            return _permute(tuple(hx), permutation)
+        return _permute((hx,), permutation)[0]
+
     def extra_repr(self) -> str:
         defaults = (("proj_size", 0), ("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0),
                     ("bidirectional", False))
@@ -276,10 +311,8 @@ class RNNBase(Module):
         if states is not None:
             for i, s in enumerate(states):
                 size = list(s.shape) if batched else [s.shape[0], 1, *s.shape[1:]]
-                expected = self._expected_size(mini_batch, cell=i == 1)
-                if tuple(size) != expected:
-                    what = f"hidden[{i}] size" if lstm else "hidden size"
-                    raise RuntimeError(f"Expected {what} {expected}, got {size}")
+                what = f"hidden[{i}] size" if lstm else "hidden size"
+                _check_size(size, self._expected_size(mini_batch, cell=i == 1), f"Expected {what} {{}}, got {{}}")
         steps = input.shape[0] if packed or not (batched and self.batch_first) else input.shape[1]
         if not packed and steps == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
@@ -350,6 +383,10 @@ class LSTM(RNNBase):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__("LSTM", *args, **kwargs)
+
+    def get_expected_cell_size(self, input: Tensor, batch_sizes: Tensor | None) -> tuple[int, int, int]:
+        """(layers * directions, batch, hidden_size) for a batched (or packed) ``input``."""
+        return self._expected_size(self._mini_batch(input, batch_sizes), cell=True)
 
     def forward(self, input, hx: tuple[Tensor, Tensor] | None = None):
         output, states = self._run(input, None if hx is None else tuple(hx))
