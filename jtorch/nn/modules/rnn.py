@@ -16,11 +16,12 @@ import numpy as np
 from jax import lax
 
 from ..._ops._dispatch import apply
+from ..._ops.creation import empty
 from ..._ops.random import _gen
 from ..._tensor import Tensor
 from .. import init
 from ..parameter import Parameter
-from ..utils.rnn import PackedSequence, _take_rows, host_ints, packed_rows, padded_rows
+from ..utils.rnn import PackedSequence, _take_rows, _host_ints, _packed_rows, _padded_rows
 from .linear import _factory
 from .module import Module
 
@@ -191,7 +192,6 @@ class RNNBase(Module):
         directions = 2 if bidirectional else 1
         self._flat_weights_names: list[str] = []
         self._all_weights: list[list[str]] = []
-        from ..._ops.creation import empty
         for layer in range(num_layers):
             for direction in range(directions):
                 layer_input = input_size if layer == 0 else out_size * directions
@@ -246,7 +246,7 @@ class RNNBase(Module):
 
     def _mini_batch(self, input: Tensor, batch_sizes: Tensor | None) -> int:
         if batch_sizes is not None:
-            return int(host_ints(batch_sizes)[0])
+            return int(_host_ints(batch_sizes)[0])
         return input.size(0) if self.batch_first else input.size(1)
 
     def get_expected_hidden_size(self, input: Tensor, batch_sizes: Tensor | None) -> tuple[int, int, int]:
@@ -288,7 +288,7 @@ class RNNBase(Module):
         packed = isinstance(input, PackedSequence)
         if packed:
             input, batch_sizes, sorted_indices, unsorted_indices = input
-            sizes = host_ints(batch_sizes)
+            sizes = _host_ints(batch_sizes)
             mini_batch, batched = int(sizes[0]), True
             if states is not None:
                 states = _permute(states, sorted_indices)
@@ -318,7 +318,7 @@ class RNNBase(Module):
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         dropout = self.dropout if self.training and self.num_layers > 1 else 0.0
         key = _gen(None).next_key() if dropout > 0 else None
-        rows = (padded_rows(sizes), packed_rows(sizes, len(sizes), mini_batch, np.arange(mini_batch))) \
+        rows = (_padded_rows(sizes), _packed_rows(sizes, len(sizes), mini_batch, np.arange(mini_batch))) \
             if packed else (None, None)
         hx, cx = (None, None) if states is None else (states[0], states[1] if lstm else None)
         out = apply(_rnn, input, hx, cx, key, *(None if r is None else r.astype(np.int32) for r in rows),
@@ -399,7 +399,6 @@ class RNNCellBase(Module):
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, device=None,
                  dtype=None) -> None:
         super().__init__()
-        from ..._ops.creation import empty
         kw = _factory(device, dtype)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         self.weight_ih = Parameter(empty((num_chunks * hidden_size, input_size), **kw))

@@ -14,6 +14,7 @@ import numpy as np
 
 from ... import _dtype as dt
 from ..._ops._dispatch import apply
+from ..._ops.creation import tensor
 from ..._tensor import Tensor
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
@@ -108,30 +109,41 @@ def _take_rows(x, rows, *, lead: int, fill):
     return jnp.take(flat, rows, axis=0)
 
 
-def take_rows(x: Tensor, rows: np.ndarray, lead: int, fill=None) -> Tensor:
+def _gather_rows(x: Tensor, rows: np.ndarray, lead: int, fill=None) -> Tensor:
     return apply(_take_rows, x, rows.astype(np.int32), static=(("lead", lead), ("fill", fill)))
 
 
-def host_ints(values) -> np.ndarray:
+def _host_ints(values) -> np.ndarray:
     """Integer values (a Tensor or a sequence) read on the host."""
     if isinstance(values, Tensor):
         return np.asarray(values.detach().cpu().numpy()).astype(np.int64)
     return np.asarray(values, dtype=np.int64)
 
 
-def padded_rows(batch_sizes: np.ndarray, steps: int | None = None, batch_first: bool = False) -> np.ndarray:
+def _padded_rows(batch_sizes: np.ndarray, steps: int | None = None) -> np.ndarray:
     """For a packed batch, the row of its data at each (step, sequence) of the padded layout, or the number of
-    rows (the fill row) where the sequence has ended: shape (steps, batch) or (batch, steps)."""
+    rows (the fill row) where the sequence has ended: shape (steps, batch)."""
     steps = len(batch_sizes) if steps is None else steps
     sizes = np.zeros(steps, np.int64)
     sizes[:len(batch_sizes)] = batch_sizes
     offsets = np.cumsum(sizes) - sizes
     b = np.arange(sizes[0] if len(sizes) else 0)
-    rows = np.where(b[None, :] < sizes[:, None], offsets[:, None] + b[None, :], int(sizes.sum()))
-    return rows.T if batch_first else rows
+    return np.where(b[None, :] < sizes[:, None], offsets[:, None] + b[None, :], int(sizes.sum()))
 
 
-def packed_rows(batch_sizes: np.ndarray, steps: int, batch: int, order: np.ndarray,
+def _count_above(values: np.ndarray, n: int) -> np.ndarray:
+    """For each i < n, how many of ``values`` exceed i (batch sizes from lengths, and back)."""
+    return (values[None, :] > np.arange(n)[:, None]).sum(1)
+
+
+def _fill_value(value, dtype: dt.dtype):
+    """A padding value as a Python scalar of ``dtype``'s kind."""
+    if dtype == dt.bool:
+        return bool(value)
+    return float(value) if dtype.is_floating_point or dtype.is_complex else int(value)
+
+
+def _packed_rows(batch_sizes: np.ndarray, steps: int, batch: int, order: np.ndarray,
                 batch_first: bool = False) -> np.ndarray:
     """The flat index, in a padded (steps, batch) layout (or (batch, steps)), of each packed row; sequence ``j``
     of the packed batch is column ``order[j]`` of the padded one."""
@@ -147,7 +159,7 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
 
     With ``enforce_sorted`` the lengths must be decreasing; otherwise the batch is sorted here and the
     permutation kept in ``sorted_indices``."""
-    lengths = host_ints(lengths.to(dtype=dt.int64) if isinstance(lengths, Tensor) else lengths)
+    lengths = _host_ints(lengths.to(dtype=dt.int64) if isinstance(lengths, Tensor) else lengths)
     if input.dim() < 2:
         raise IndexError(f"Dimension out of range (expected to be in range of [-{input.dim()}, "
                          f"{input.dim() - 1}], but got 1)")
@@ -169,7 +181,6 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     else:
         order = np.argsort(-lengths, kind="stable")
         lengths = lengths[order]
-        from ..._ops.creation import tensor
         sorted_indices = tensor(order, dtype=dt.int64, device=input.device)
     if lengths[-1] <= 0:
         raise RuntimeError("Length of all samples has to be greater than 0, but found an element in 'lengths' "
@@ -177,38 +188,35 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     if lengths[0] > steps:
         raise RuntimeError(f"Expected the longest length to be at most the padded length {steps}, but got "
                            f"{int(lengths[0])}")
-    batch_sizes = (lengths[None, :] > np.arange(int(lengths[0]))[:, None]).sum(1)
-    data = take_rows(input, packed_rows(batch_sizes, steps, batch, order, batch_first), 2)
+    batch_sizes = _count_above(lengths, int(lengths[0]))
+    data = _gather_rows(input, _packed_rows(batch_sizes, steps, batch, order, batch_first), 2)
     return PackedSequence(data, _cpu_long(batch_sizes), sorted_indices, None)
 
 
 def _cpu_long(values: np.ndarray) -> Tensor:
-    from ..._ops.creation import tensor
-    return tensor(values, dtype=dt.int64)
+    return tensor(values, dtype=dt.int64, device="cpu")
 
 
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
                         total_length: int | None = None) -> tuple[Tensor, Tensor]:
     """Undo :func:`pack_padded_sequence`: (padded (T, B, *) or (B, T, *), lengths (B,) int64), in the
     original batch order, padded with ``padding_value`` up to ``total_length`` steps if given."""
-    batch_sizes = host_ints(sequence.batch_sizes)
+    batch_sizes = _host_ints(sequence.batch_sizes)
     steps = len(batch_sizes)
     if total_length is not None:
         if total_length < steps:
             raise ValueError("Expected total_length to be at least the length of the longest sequence in input, "
                              f"but got total_length={total_length} and max sequence length being {steps}")
         steps = total_length
-    rows = padded_rows(batch_sizes, steps)
-    lengths = (batch_sizes[None, :] > np.arange(batch_sizes[0])[:, None]).sum(1)
+    rows = _padded_rows(batch_sizes, steps)
+    lengths = _count_above(batch_sizes, int(batch_sizes[0]))
     if sequence.unsorted_indices is not None:
-        order = host_ints(sequence.unsorted_indices)
+        order = _host_ints(sequence.unsorted_indices)
         rows, lengths = rows[:, order], lengths[order]
     if batch_first:
         rows = rows.T
     data = sequence.data
-    fill = bool(padding_value) if data.dtype == dt.bool else (
-        float(padding_value) if data.is_floating_point() or data.is_complex() else int(padding_value))
-    return take_rows(data, rows, 1, fill), _cpu_long(lengths)
+    return _gather_rows(data, rows, 1, _fill_value(padding_value, data.dtype)), _cpu_long(lengths)
 
 
 def _pad_sequence(*seqs, batch_first, padding_value, left, shape, dtype):
@@ -240,8 +248,7 @@ def pad_sequence(sequences, batch_first: bool = False, padding_value: float = 0.
         _check_broadcast(tuple(s.shape), (s.shape[0],) + trailing)
     steps = max(s.shape[0] for s in sequences)
     dtype = sequences[0].dtype
-    fill = bool(padding_value) if dtype == dt.bool else (
-        float(padding_value) if dtype.is_floating_point or dtype.is_complex else int(padding_value))
+    fill = _fill_value(padding_value, dtype)
     return apply(_pad_sequence, *sequences,
                  static=(("batch_first", bool(batch_first)), ("padding_value", fill),
                          ("left", padding_side == "left"), ("shape", (steps,) + trailing),
@@ -263,7 +270,7 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool 
     Unlike PyTorch, a time-major ``padded_sequences`` is left as it is rather than transposed in place."""
     if not batch_first:
         padded_sequences = padded_sequences.transpose(0, 1)
-    return [seq[:int(n)].clone() for seq, n in zip(padded_sequences, host_ints(lengths), strict=True)]
+    return [seq[:int(n)].clone() for seq, n in zip(padded_sequences, _host_ints(lengths), strict=True)]
 
 
 def pack_sequence(sequences: list[Tensor], enforce_sorted: bool = True) -> PackedSequence:
