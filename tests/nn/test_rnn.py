@@ -164,7 +164,8 @@ def test_cell_matches_torch(name):
             xt, ht = _tensors(lib, inp, lib.float32), _tensors(lib, state, lib.float32)
             out = _flatten(mod(xt, ht))
             sum((o * lib.tensor(_weights(tuple(o.shape), i))).sum() for i, o in enumerate(out)).backward()
-            grads = [xt.grad] + [p.grad for p in mod.parameters()] + ([] if ht is None else [t.grad for t in _flatten(ht)])
+            grads = [xt.grad] + [p.grad for p in mod.parameters()]
+            grads += [] if ht is None else [t.grad for t in _flatten(ht)]
             results.append(out + grads)
         assert len(results[0]) == len(results[1])
         for i, (a, b) in enumerate(zip(*results)):
