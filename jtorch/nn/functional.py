@@ -1535,7 +1535,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                            f"attn_mask.dtype: {_cpp_name(attn_mask.dtype)} and  query.dtype: "
                            f"{_cpp_name(query.dtype)} instead.")
-    _check_p(dropout_p)
+    if dropout_p < 0.0 or dropout_p > 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
     # PyTorch's CPU kernel (4-D inputs, no dropout) applies an explicit mask and the causal mask together;
     # its math kernel, used otherwise, refuses the pair
     if is_causal and attn_mask is not None and not (query.ndim == key.ndim == value.ndim == 4 and dropout_p == 0.0):
