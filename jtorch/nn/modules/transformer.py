@@ -183,8 +183,10 @@ class _TransformerLayer(Module):
     __constants__ = ["norm_first"]
     _blocks = 2  # self-attention and feed-forward; the decoder adds attention to the memory
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int, dropout: float, activation,
-                 layer_norm_eps: float, batch_first: bool, norm_first: bool, bias: bool, device, dtype) -> None:
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
+                 activation: str | Callable[[Tensor], Tensor] = F.relu, layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True, device=None,
+                 dtype=None) -> None:
         kw = {"device": device, "dtype": dtype}
         super().__init__()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
@@ -222,15 +224,11 @@ class TransformerEncoderLayer(_TransformerLayer):
     """Self-attention then feed-forward, each with a residual and LayerNorm (before it with ``norm_first``):
     forward(src (S, N, E)) -> (S, N, E)."""
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
-                 activation: str | Callable[[Tensor], Tensor] = F.relu, layer_norm_eps: float = 1e-5,
-                 batch_first: bool = False, norm_first: bool = False, bias: bool = True, device=None,
-                 dtype=None) -> None:
-        super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
-                         norm_first, bias, device, dtype)
+    @property
+    def activation_relu_or_gelu(self) -> int:
+        """1 for a relu activation, 2 for gelu, 0 otherwise (what PyTorch's fused kernel can run)."""
         act = self.activation
-        self.activation_relu_or_gelu = (1 if act is F.relu or isinstance(act, ReLU)
-                                        else 2 if act is F.gelu or isinstance(act, GELU) else 0)
+        return 1 if act is F.relu or isinstance(act, ReLU) else 2 if act is F.gelu or isinstance(act, GELU) else 0
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None,
                 is_causal: bool = False) -> Tensor:
@@ -251,13 +249,6 @@ class TransformerDecoderLayer(_TransformerLayer):
     forward(tgt (T, N, E), memory (S, N, E)) -> (T, N, E)."""
 
     _blocks = 3
-
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
-                 activation: str | Callable[[Tensor], Tensor] = F.relu, layer_norm_eps: float = 1e-5,
-                 batch_first: bool = False, norm_first: bool = False, bias: bool = True, device=None,
-                 dtype=None) -> None:
-        super().__init__(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
-                         norm_first, bias, device, dtype)
 
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None, memory_mask: Tensor | None = None,
                 tgt_key_padding_mask: Tensor | None = None, memory_key_padding_mask: Tensor | None = None,
