@@ -1531,7 +1531,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                            f"{_cpp_name(value.dtype)} instead.")
     if not query.dtype.is_floating_point:
         raise RuntimeError(f"expected scalar type Float but found {query.type()[6:-6]}")
-    if attn_mask is not None and attn_mask.dtype not in (dt.bool, query.dtype):
+    if attn_mask is not None and attn_mask.dtype not in (dt.bool, dt.float32, query.dtype):
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                            f"attn_mask.dtype: {_cpp_name(attn_mask.dtype)} and  query.dtype: "
                            f"{_cpp_name(query.dtype)} instead.")

@@ -108,8 +108,8 @@ SDPA = {
     "mask_and_causal": ((x(1, 1, 3, 3), x(1, 1, 3, 3), x(1, 1, 3, 3)),
                         {"attn_mask": np.array([[0, 1, 1]] * 3, bool), "is_causal": True}),
     "gqa": ((x(2, 4, 3, 8), x(2, 2, 5, 8), x(2, 2, 5, 6)), {"enable_gqa": True}),
-    "float64": ((x(2, 3, 4, dtype=np.float64), x(2, 5, 4, dtype=np.float64), x(2, 5, 4, dtype=np.float64)),
-                {"attn_mask": x(3, 5, dtype=np.float64)}),
+    "float64_float32_mask": ((x(2, 3, 4, dtype=np.float64), x(2, 5, 4, dtype=np.float64),
+                              x(2, 5, 4, dtype=np.float64)), {"attn_mask": x(3, 5)}),
     "empty_keys": ((x(1, 2, 3, 4), x(1, 2, 0, 4), x(1, 2, 0, 4)), {}),
 }
 
@@ -157,6 +157,8 @@ SDPA_ERRORS = {
     "dtypes": lambda F, t: F.scaled_dot_product_attention(t(1, 3, 4), t(1, 3, 4), t(1, 3, 4).double()),
     "mask_dtype": lambda F, t: F.scaled_dot_product_attention(t(1, 3, 4), t(1, 3, 4), t(1, 3, 4),
                                                               attn_mask=t(3, 3).double()),
+    "mask_half_bfloat16": lambda F, t: F.scaled_dot_product_attention(t(1, 3, 4).half(), t(1, 3, 4).half(),
+                                                                      t(1, 3, 4).half(), attn_mask=t(3, 3).bfloat16()),
     "mask_int": lambda F, t: F.scaled_dot_product_attention(t(1, 3, 4), t(1, 3, 4), t(1, 3, 4),
                                                             attn_mask=t(3, 3).long()),
     "mask_shape": lambda F, t: F.scaled_dot_product_attention(t(1, 2, 3, 4), t(1, 2, 3, 4), t(1, 2, 3, 4),
@@ -360,6 +362,17 @@ MHA_ERRORS = {
 @pytest.mark.parametrize("name", sorted(MHA_ERRORS))
 def test_multihead_attention_errors(name):
     check(MHA_ERRORS[name], message_chars=200)
+
+
+def test_merge_masks():
+    kpm, am2, am3 = np.where(padding(2, 3, (1, 2)), -np.inf, 0).astype(np.float32), x(3, 3), x(2 * H, 3, 3)
+
+    def case(lib):
+        m = lib.nn.MultiheadAttention(E, H, batch_first=True)
+        q = lib.zeros(2, 3, E)
+        return [m.merge_masks(lib.tensor(am2), lib.tensor(kpm), q), m.merge_masks(lib.tensor(am3), None, q),
+                m.merge_masks(None, lib.tensor(kpm), q), m.merge_masks(None, None, q)]
+    check(case)
 
 
 def test_mask_type_mismatch_warns():
