@@ -216,33 +216,27 @@ MHA = {
 @pytest.mark.parametrize("name", sorted(MHA))
 def test_multihead_attention_matches_torch(name):
     ctor, shapes, fwd = MHA[name]
-    dtype = np.float64 if ctor.get("dtype") == "float64" else np.float32
+    dtype = np.dtype(ctor.get("dtype", "float32"))
 
-    def build(nn):
-        kw = dict(ctor)
-        if "dtype" in kw:
-            kw["dtype"] = (torch if nn is torch.nn else jtorch).float64
-        return nn.MultiheadAttention(E, H, **kw)
+    def build(lib):
+        kw = {k: getattr(lib, v) if k == "dtype" else v for k, v in ctor.items()}
+        return lib.nn.MultiheadAttention(E, H, **kw)
 
-    query = x(*shapes[0], dtype=dtype)
-    key = query if shapes[1] is None else x(*shapes[1], dtype=dtype)
-    value = key if shapes[2] is None else x(*shapes[2], dtype=dtype)
     self_attention = shapes[1] is None
+    query = x(*shapes[0], dtype=dtype)
+    key, value = (None, None) if self_attention else (x(*shapes[1], dtype=dtype), x(*shapes[2], dtype=dtype))
     torch.manual_seed(0)
-    tmod, jmod = build(torch.nn), build(jtorch.nn)
+    tmod, jmod = build(torch), build(jtorch)
     assert repr(jmod) == repr(tmod)
     assert list(jmod.state_dict()) == list(tmod.state_dict())
     load_from_torch(jmod, tmod)
     outs, ins = [], []
     for lib, mod in ((torch, tmod), (jtorch, jmod)):
         q = as_lib(lib, query)
-        k = q if self_attention else as_lib(lib, key)
-        v = k if self_attention or shapes[2] is None else as_lib(lib, value)
+        k, v = (q, q) if self_attention else (as_lib(lib, key), as_lib(lib, value))
         kw = {n: lib.tensor(a) if isinstance(a, np.ndarray) else a for n, a in fwd.items()}
-        if kw.get("attn_mask") is not None and kw["attn_mask"].dtype == lib.float32 and dtype == np.float64:
-            kw["attn_mask"] = kw["attn_mask"].double()
         outs.append(mod(q, k, v, **kw))
-        ins.append((q, k, v) if not self_attention else (q,))
+        ins.append((q,) if self_attention else (q, k, v))
     (tout, jout), (tin, jin) = outs, ins
     assert (jout[1] is None) == (tout[1] is None)
     compare(tout, jout, tin, jin, tmod, jmod)
@@ -304,16 +298,12 @@ def test_multihead_attention_init_statistics():
                 assert not g.any(), name
                 continue
             assert abs(g.std() - w.std()) < 0.15 * w.std(), name
-            assert abs(g.mean()) < 4 * w.std() / np.sqrt(g.size) + 1e-3, name
-            if "proj_weight" in name and name != "out_proj.weight":  # uniform: same bound
-                assert np.abs(g).max() <= np.sqrt(6.0 / sum(_fans(name, kw))) + 1e-6
-                assert np.abs(g).max() > 0.9 * np.abs(w).max()
-
-
-def _fans(name, kw):
-    if name == "in_proj_weight":
-        return 48, 3 * 48
-    return 48, {"q": 48, "k": kw.get("kdim", 48), "v": kw.get("vdim", 48)}[name[0]]
+            # same distribution: quantiles agree within a few standard errors of the sample quantiles
+            qs = (0.05, 0.25, 0.5, 0.75, 0.95)
+            tol = 8 * w.std() / np.sqrt(w.size)
+            assert np.abs(np.quantile(g, qs) - np.quantile(w, qs)).max() < tol, name
+            if "proj_weight" in name and name != "out_proj.weight":  # uniform: the same bounds
+                assert np.abs(g).max() <= np.abs(w).max() * 1.01, name
 
 
 def test_multihead_attention_repr_and_parameters():
