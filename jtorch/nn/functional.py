@@ -1711,7 +1711,8 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
             raise RuntimeError(f"The shape of the {attn_mask.ndim}D attn_mask is {attn_mask.shape}, but should be "
                                f"{want}.")
     if (bias_k is None) != (bias_v is None):
-        raise AssertionError("bias_k is set but bias_v is None" if bias_v is None else "bias_v is set but bias_k is None")
+        set_, unset = ("bias_k", "bias_v") if bias_v is None else ("bias_v", "bias_k")
+        raise AssertionError(f"{set_} is set but {unset} is None")
     for name, what, static in (("static_k", "key", static_k), ("static_v", "value", static_v)):
         if static is None:
             continue
@@ -1721,8 +1722,12 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
             raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got {static.shape[0]}")
         if static.shape[2] != head_dim:
             raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {static.shape[2]}")
-    final_len = ((static_k.shape[1] if static_k is not None else src_len + (bias_k is not None))
-                 + bool(add_zero_attn))
+    if batched and key.shape[1] != bsz:
+        raise RuntimeError(f"Expected key and value to have batch size {bsz} like query, but got {key.shape[1]}")
+    keys, values = ((s.shape[1] if s is not None else src_len + (bias_k is not None)) for s in (static_k, static_v))
+    if keys != values:
+        raise RuntimeError(f"Expected as many keys as values, but got {keys} and {values}")
+    final_len = keys + bool(add_zero_attn)
     if key_padding_mask is not None:
         padded = key_padding_mask.shape[-1] + (bias_k is not None) + bool(add_zero_attn)
         if key_padding_mask.shape[0] != bsz and batched:

@@ -6,7 +6,6 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ... import _dtype as dt
 from ..._ops.creation import full
 from ..._tensor import Tensor
 from .. import functional as F
