@@ -1514,7 +1514,7 @@ def _broadcast_batch(a: tuple, b: tuple) -> None:
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
-                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, *, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
     """softmax(query @ key^T * scale + mask) @ value: (N, ..., Hq, L, E), (N, ..., H, S, E), (N, ..., H, S, Ev)
     -> (N, ..., Hq, L, Ev).

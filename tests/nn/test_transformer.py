@@ -162,6 +162,8 @@ SDPA_ERRORS = {
                                                               attn_mask=t(4, 3)),
     "one_dim": lambda F, t: F.scaled_dot_product_attention(t(4), t(4), t(4)),
     "dropout_range": lambda F, t: F.scaled_dot_product_attention(t(1, 3, 4), t(1, 3, 4), t(1, 3, 4), None, 1.5),
+    "scale_positional": lambda F, t: F.scaled_dot_product_attention(t(1, 3, 4), t(1, 3, 4), t(1, 3, 4), None, 0.0,
+                                                                    False, 0.5),
     "integer_inputs": lambda F, t: F.scaled_dot_product_attention(t(1, 3, 4).long(), t(1, 3, 4).long(),
                                                                   t(1, 3, 4).long()),
     "causal_and_mask_3d": lambda F, t: F.scaled_dot_product_attention(t(1, 3, 4), t(1, 3, 4), t(1, 3, 4),
