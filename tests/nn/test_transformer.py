@@ -414,6 +414,11 @@ TRANSFORMER = {
         lambda nn: nn.Transformer(D, NH, 1, 2, FF, dropout=0.0, batch_first=True, norm_first=True,
                                   activation="gelu", bias=False),
         [x(2, 5, D), x(2, 4, D)], {"tgt_mask": causal(4), "tgt_is_causal": True, "src_mask": x(5, 5)}),
+    "transformer_custom_encoder_decoder": (
+        lambda nn: nn.Transformer(D, NH, dim_feedforward=FF, custom_encoder=nn.TransformerEncoder(
+            _layer(nn, "TransformerEncoderLayer", norm_first=True), 1, enable_nested_tensor=False),
+            custom_decoder=nn.TransformerDecoder(_layer(nn, "TransformerDecoderLayer"), 1)),
+        [x(5, 2, D), x(4, 2, D)], {"src_key_padding_mask": padding(2, 5, (0, 2))}),
     "transformer_unbatched": (lambda nn: nn.Transformer(D, NH, 1, 1, FF, dropout=0.0), [x(5, D), x(3, D)], {}),
 }
 
