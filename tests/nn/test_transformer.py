@@ -419,7 +419,6 @@ TRANSFORMER = {
             _layer(nn, "TransformerEncoderLayer", norm_first=True), 1, enable_nested_tensor=False),
             custom_decoder=nn.TransformerDecoder(_layer(nn, "TransformerDecoderLayer"), 1)),
         [x(5, 2, D), x(4, 2, D)], {"src_key_padding_mask": padding(2, 5, (0, 2))}),
-    "transformer_unbatched": (lambda nn: nn.Transformer(D, NH, 1, 1, FF, dropout=0.0), [x(5, D), x(3, D)], {}),
 }
 
 
