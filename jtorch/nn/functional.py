@@ -2156,3 +2156,319 @@ def _expose() -> None:
 
 
 _expose()
+
+
+# ====================================================================== attention
+_CPP_DTYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+                    "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+                    "uint8": "unsigned char", "bool": "bool"}
+
+
+def _cpp_name(d: dt.dtype) -> str:
+    return _CPP_DTYPE_NAMES.get(str(d)[6:], str(d)[6:])
+
+
+def _masked_scores(s, mask, causal):
+    """Attention scores with a bool (True: attend) or additive float mask and/or the upper-left causal mask."""
+    if causal:
+        s = jnp.where(jnp.tril(jnp.ones(s.shape[-2:], bool)), s, -jnp.inf)
+    if mask is None:
+        return s
+    if mask.dtype == jnp.bool_:
+        return jnp.where(mask, s, -jnp.inf)
+    return s + mask.astype(s.dtype)
+
+
+def _safe_softmax(s):
+    """Softmax over the last axis where rows with every score -inf give zeros (and zero gradients), not NaN."""
+    dead = jnp.all(s == -jnp.inf, axis=-1, keepdims=True)
+    return jnp.where(dead, 0.0, jax.nn.softmax(jnp.where(dead, 0.0, s), axis=-1))
+
+
+def _attention_weights(s, key, *, dropout_p, safe):
+    w = _safe_softmax(s) if safe else jax.nn.softmax(s, axis=-1)
+    if key is None:
+        return w
+    return _dropout_impl(w, key, p=dropout_p, mask_shape=w.shape, alpha=False)
+
+
+def _sdpa(q, k, v, mask, key, *, scale, causal, dropout_p, groups):
+    if groups > 1:
+        k, v = jnp.repeat(k, groups, axis=-3), jnp.repeat(v, groups, axis=-3)
+    # half precision is computed in float32, as PyTorch's math kernel does
+    acc = jnp.promote_types(q.dtype, jnp.float32)
+    s = jnp.matmul(q.astype(acc), jnp.swapaxes(k.astype(acc), -1, -2)) * scale
+    w = _attention_weights(_masked_scores(s, mask, causal), key, dropout_p=dropout_p, safe=True)
+    return jnp.matmul(w, v.astype(acc)).astype(q.dtype)
+
+
+def _broadcast_batch(a: tuple, b: tuple) -> None:
+    """PyTorch's error when shapes ``a`` and ``b`` do not broadcast."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                               f"at non-singleton dimension {i}")
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, *, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(query @ key^T * scale + mask) @ value: (N, ..., Hq, L, E), (N, ..., H, S, E), (N, ..., H, S, Ev)
+    -> (N, ..., Hq, L, Ev).
+
+    ``attn_mask`` is bool (True: take part) or float (added to the scores), broadcastable to (N, ..., Hq, L, S);
+    ``is_causal`` masks the upper-left causal triangle. Rows where every key is masked give zeros.
+    """
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, but got query.dim: "
+                           f"{query.ndim} key.dim: {key.ndim} and value.dim: {value.ndim} instead.")
+    if not query.dtype == key.dtype == value.dtype:
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
+                           f"{_cpp_name(query.dtype)} key.dtype: {_cpp_name(key.dtype)} and value.dtype: "
+                           f"{_cpp_name(value.dtype)} instead.")
+    if not query.dtype.is_floating_point:
+        raise RuntimeError(f"expected scalar type Float but found {query.type()[6:-6]}")
+    if attn_mask is not None and attn_mask.dtype not in (dt.bool, dt.float32, query.dtype):
+        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                           f"attn_mask.dtype: {_cpp_name(attn_mask.dtype)} and  query.dtype: "
+                           f"{_cpp_name(query.dtype)} instead.")
+    if dropout_p < 0.0 or dropout_p > 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    # PyTorch's CPU kernel (4-D inputs, no dropout) applies an explicit mask and the causal mask together;
+    # its math kernel, used otherwise, refuses the pair
+    if is_causal and attn_mask is not None and not (query.ndim == key.ndim == value.ndim == 4 and dropout_p == 0.0):
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    if key.shape[-1] != query.shape[-1]:
+        raise RuntimeError(f"Expected the last dimension of key ({key.shape[-1]}) to equal that of query "
+                           f"({query.shape[-1]})")
+    if key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(f"Expected key and value to have the same sequence length, but got {key.shape[-2]} and "
+                           f"{value.shape[-2]}")
+    key_batch, groups = tuple(key.shape[:-2]), 1
+    if enable_gqa and query.ndim >= 3 and key.ndim >= 3 and value.ndim >= 3:
+        hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+        if hq % hk != 0 or hk != hv:
+            raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
+        groups = hq // hk
+        key_batch = key_batch[:-1] + (hq,)
+    _broadcast_batch(tuple(query.shape[:-2]), key_batch)
+    _broadcast_batch(tuple(key.shape[:-2]), tuple(value.shape[:-2]))
+    if attn_mask is not None:
+        scores = jnp.broadcast_shapes(tuple(query.shape[:-2]), key_batch) + (query.shape[-2], key.shape[-2])
+        _broadcast_batch(scores, tuple(attn_mask.shape))
+    factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    rng = _gen(None).next_key() if dropout_p > 0.0 else None
+    return apply(_sdpa, query, key, value, attn_mask, rng,
+                 static=(("scale", factor), ("causal", bool(is_causal)), ("dropout_p", float(dropout_p)),
+                         ("groups", groups)), name="ScaledDotProductAttentionBackward0")
+
+
+def _mask_to_additive(mask, *, dtype):
+    return jnp.where(mask, -jnp.inf, 0.0).astype(dtype)
+
+
+def _canonical_mask(mask: Tensor | None, mask_name: str, other_type: dt.dtype | None, other_name: str,
+                    target_type: dt.dtype, check_other: bool = True) -> Tensor | None:
+    """A bool or float mask as the float mask to add to attention scores (True becomes -inf)."""
+    if mask is None:
+        return None
+    if mask.dtype != dt.bool and not mask.dtype.is_floating_point:
+        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both "
+                      "instead.", stacklevel=2)
+    if mask.dtype.is_floating_point:
+        return mask
+    return apply(_mask_to_additive, mask, static=(("dtype", np.dtype(np_dtype(target_type)).name),))
+
+
+def _none_or_dtype(input: Tensor | None) -> dt.dtype | None:
+    if input is None:
+        return None
+    if isinstance(input, Tensor):
+        return input.dtype
+    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
+
+
+def _mha_shape_check(query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None,
+                     attn_mask: Tensor | None, num_heads: int) -> bool:
+    """Whether the inputs are batched (3-D query) or not (2-D); AssertionError for inconsistent ranks."""
+    if query.ndim not in (2, 3):
+        raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D query "
+                             "tensor")
+    batched = query.ndim == 3
+    kind = "batched (3-D)" if batched else "unbatched (2-D)"
+    if key.ndim != query.ndim or value.ndim != query.ndim:
+        raise AssertionError(f"For {kind} `query`, expected `key` and `value` to be {query.ndim}-D but found "
+                             f"{key.ndim}-D and {value.ndim}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.ndim != query.ndim - 1:
+        raise AssertionError(f"For {kind} `query`, expected `key_padding_mask` to be `None` or {query.ndim - 1}-D "
+                             f"but found {key_padding_mask.ndim}-D tensor instead")
+    if attn_mask is not None:
+        if attn_mask.ndim not in (2, 3):
+            raise AssertionError(f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+                                 f"{attn_mask.ndim}-D tensor instead")
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if not batched and attn_mask.ndim == 3 and tuple(attn_mask.shape) != expected:
+            raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
+    return batched
+
+
+def _mha(query, key, value, w_in, b_in, w_q, w_k, w_v, bias_k, bias_v, w_out, b_out, static_k, static_v,
+         attn_mask, key_padding_mask, rng, *, heads, zero_attn, dropout_p, need_weights, average, causal, batched):
+    if not batched:
+        query, key, value = query[:, None], key[:, None], value[:, None]
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask[None]
+    tgt_len, bsz, embed = query.shape
+    head_dim = embed // heads
+    if w_in is not None:
+        w_q, w_k, w_v = jnp.split(w_in, 3)
+    b_q, b_k, b_v = (None,) * 3 if b_in is None else jnp.split(b_in, 3)
+    q, k, v = _linear(query, w_q, b_q), _linear(key, w_k, b_k), _linear(value, w_v, b_v)
+    if bias_k is not None:
+        k = jnp.concatenate([k, jnp.broadcast_to(bias_k, (1, bsz, embed))])
+        v = jnp.concatenate([v, jnp.broadcast_to(bias_v, (1, bsz, embed))])
+
+    def split_heads(x):  # (len, N, E) -> (N, heads, len, head_dim)
+        return x.reshape(x.shape[0], bsz, heads, head_dim).transpose(1, 2, 0, 3)
+
+    q = split_heads(q)
+    k = split_heads(k) if static_k is None else static_k.reshape(bsz, heads, -1, head_dim)
+    v = split_heads(v) if static_v is None else static_v.reshape(bsz, heads, -1, head_dim)
+    if zero_attn:
+        k = jnp.concatenate([k, jnp.zeros(k.shape[:2] + (1, head_dim), k.dtype)], axis=2)
+        v = jnp.concatenate([v, jnp.zeros(v.shape[:2] + (1, head_dim), v.dtype)], axis=2)
+    src_len = k.shape[2]
+
+    def pad_keys(m):  # masks gain zero columns for the appended bias and zero keys
+        return jnp.pad(m, [(0, 0)] * (m.ndim - 1) + [(0, src_len - m.shape[-1])])
+
+    mask = None
+    if attn_mask is not None:
+        mask = pad_keys(attn_mask if attn_mask.ndim == 2 else attn_mask.reshape(bsz, heads, tgt_len, -1))
+    if key_padding_mask is not None:
+        padding = pad_keys(key_padding_mask)[:, None, None, :]
+        mask = padding if mask is None else mask + padding
+    s = jnp.matmul(q * math.sqrt(1.0 / head_dim), jnp.swapaxes(k, -1, -2))
+    # the weights path is PyTorch's plain softmax (NaN rows when every key is masked); without weights it is
+    # its fused kernel, which gives zeros there
+    w = _attention_weights(_masked_scores(s, mask, causal), rng, dropout_p=dropout_p, safe=not need_weights)
+    out = jnp.matmul(w, v).transpose(2, 0, 1, 3).reshape(tgt_len, bsz, embed)
+    out = _linear(out, w_out, b_out)
+    if not batched:
+        out, w = out[:, 0], w[0]
+    if not need_weights:
+        return out
+    return out, (w.mean(-3) if average else w)
+
+
+def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+                                 in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+                                 bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float,
+                                 out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True,
+                                 key_padding_mask: Tensor | None = None, need_weights: bool = True,
+                                 attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False,
+                                 q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+                                 v_proj_weight: Tensor | None = None, static_k: Tensor | None = None,
+                                 static_v: Tensor | None = None, average_attn_weights: bool = True,
+                                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    """Multi-head attention, sequence first: query (L, N, E) or (L, E), key (S, N, Ek), value (S, N, Ev).
+
+    Returns the output (L, N, E) and, with ``need_weights``, the attention weights (N, L, S), or
+    (N, num_heads, L, S) when not ``average_attn_weights`` (batch dim dropped for unbatched inputs).
+    ``key_padding_mask`` (N, S) and ``attn_mask`` (L, S) or (N * num_heads, L, S) are bool (True: masked)
+    or float (added to the scores).
+    """
+    batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    tgt_len, embed_dim = query.shape[0], query.shape[-1]
+    bsz = query.shape[1] if batched else 1
+    src_len = key.shape[0]
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask), "attn_mask",
+                                       query.dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
+                           "method `generate_square_subsequent_mask` to create this mask.")
+    if is_causal and key_padding_mask is None and not need_weights:
+        # the hint stands for the mask: attention is computed with the causal mask itself
+        attn_mask = None
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
+        is_causal = False
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    _check_mha_projections(query, key, value, in_proj_weight, in_proj_bias, use_separate_proj_weight,
+                           (q_proj_weight, k_proj_weight, v_proj_weight))
+    if attn_mask is not None:
+        want = (tgt_len, src_len) if attn_mask.ndim == 2 else (bsz * num_heads, tgt_len, src_len)
+        if tuple(attn_mask.shape) != want:
+            raise RuntimeError(f"The shape of the {attn_mask.ndim}D attn_mask is {attn_mask.shape}, but should be "
+                               f"{want}.")
+    if (bias_k is None) != (bias_v is None):
+        set_, unset = ("bias_k", "bias_v") if bias_v is None else ("bias_v", "bias_k")
+        raise AssertionError(f"{set_} is set but {unset} is None")
+    for name, what, static in (("static_k", "key", static_k), ("static_v", "value", static_v)):
+        if static is None:
+            continue
+        if bias_k is not None:
+            raise AssertionError(f"bias cannot be added to static {what}.")
+        if static.shape[0] != bsz * num_heads:
+            raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got {static.shape[0]}")
+        if static.shape[2] != head_dim:
+            raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {static.shape[2]}")
+    if batched and key.shape[1] != bsz:
+        raise RuntimeError(f"Expected key and value to have batch size {bsz} like query, but got {key.shape[1]}")
+    keys, values = ((s.shape[1] if s is not None else src_len + (bias_k is not None)) for s in (static_k, static_v))
+    if keys != values:
+        raise RuntimeError(f"Expected as many keys as values, but got {keys} and {values}")
+    final_len = keys + bool(add_zero_attn)
+    if key_padding_mask is not None:
+        padded = key_padding_mask.shape[-1] + (bias_k is not None) + bool(add_zero_attn)
+        if key_padding_mask.shape[0] != bsz and batched:
+            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
+                                 f"{key_padding_mask.shape[0]}")
+        if padded != final_len:
+            raise AssertionError(f"Expected key_padded_mask.shape[1] to be {final_len}, but got {padded}")
+    if attn_mask is not None and attn_mask.shape[-1] + (bias_k is not None) + bool(add_zero_attn) != final_len:
+        raise RuntimeError(f"The attn_mask covers {attn_mask.shape[-1]} keys but there are {final_len}")
+    p = float(dropout_p) if training else 0.0
+    rng = _gen(None).next_key() if p > 0.0 else None
+    if use_separate_proj_weight:
+        in_proj_weight = None
+    else:
+        q_proj_weight = k_proj_weight = v_proj_weight = None
+    out = apply(_mha, query, key, value, in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight, v_proj_weight,
+                bias_k, bias_v, out_proj_weight, out_proj_bias, static_k, static_v, attn_mask, key_padding_mask, rng,
+                static=(("heads", num_heads), ("zero_attn", bool(add_zero_attn)), ("dropout_p", p),
+                        ("need_weights", bool(need_weights)), ("average", bool(average_attn_weights)),
+                        ("causal", bool(is_causal)), ("batched", batched)))
+    return out if need_weights else (out, None)
+
+
+def _check_mha_projections(query: Tensor, key: Tensor, value: Tensor, in_proj_weight: Tensor | None,
+                           in_proj_bias: Tensor | None, separate: bool, weights: tuple) -> None:
+    """PyTorch's AssertionErrors for key/value shapes and in-projection weights that do not fit the inputs."""
+    if separate:
+        if key.shape[:2] != value.shape[:2]:
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match value's "
+                                 f"{value.shape[:2]}")
+    elif key.shape != value.shape:
+        raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+    if not separate:
+        if in_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        return
+    for name, w in zip("qkv", weights):
+        if w is None:
+            raise AssertionError(f"use_separate_proj_weight is True but {name}_proj_weight is None")
+    e = query.shape[-1]
+    for what, w, x in (("query", weights[0], query), ("key", weights[1], key), ("value", weights[2], value)):
+        if tuple(w.shape) != (e, x.shape[-1]):
+            raise AssertionError(f"expecting {what} weights shape of {(e, x.shape[-1])}, but got {w.shape}")
+    if in_proj_bias is not None and tuple(in_proj_bias.shape) != (3 * e,):
+        raise AssertionError(f"expecting query bias shape of {(e,)}, but got {in_proj_bias.shape}")
