@@ -169,17 +169,13 @@ def _as_torch(t) -> torch.Tensor:
     return to_torch(t) if isinstance(t, jtorch.Tensor) else t.detach()
 
 
-def compare_grads(sample, t_args, j_args, t_out, j_out, tol) -> str:
-    """'n/a' when nothing differentiable connects inputs and outputs, else 'pass' (raises on mismatch).
+def compare_vjp(t_outs: list, j_outs: list, t_leaves: list, j_leaves: list, tol) -> str:
+    """Pull one random cotangent back through matching torch/jtorch outputs and compare the leaves' gradients.
 
-    Outputs go through the sample's ``output_process_fn_grad`` (re-bound to jtorch for the jtorch side); the
-    same random cotangent is pulled back through every float output that requires grad in torch.
+    Only float outputs that require grad in torch take part. 'n/a' when no such output or no leaf exists,
+    else 'pass'; raises ``AssertionError`` on a mismatch (gradient paths ``grad[i]`` follow the leaf order).
     """
-    process = sample.output_process_fn_grad
-    t_outs, j_outs = _tensors(process(t_out)), _tensors(rebind(process)(j_out))
     positions = [i for i, t in enumerate(t_outs) if t.requires_grad and t.dtype.is_floating_point]
-    t_leaves = [t for t in _tensors(t_args) if t.requires_grad]
-    j_leaves = [t for t in _tensors(j_args) if t.requires_grad]
     if not positions or not t_leaves:
         return "n/a"
     if len(j_leaves) != len(t_leaves) or len(j_outs) != len(t_outs):
@@ -196,6 +192,14 @@ def compare_grads(sample, t_args, j_args, t_out, j_out, tol) -> str:
         actual = torch.zeros_like(leaf) if jg is None else to_torch(jg)
         assert_same(actual, expected, rtol=tol[0], atol=tol[1], path=f"grad[{i}]")
     return "pass"
+
+
+def compare_grads(sample, t_args, j_args, t_out, j_out, tol) -> str:
+    """``compare_vjp`` over a sample's outputs (after its ``output_process_fn_grad``) and its grad-requiring inputs."""
+    process = sample.output_process_fn_grad
+    t_outs, j_outs = _tensors(process(t_out)), _tensors(rebind(process)(j_out))
+    return compare_vjp(t_outs, j_outs, [t for t in _tensors(t_args) if t.requires_grad],
+                       [t for t in _tensors(j_args) if t.requires_grad], tol)
 
 
 def _pooled(fn: Callable, make_args: Callable[[], tuple], kwargs: dict, first: Any) -> torch.Tensor:
