@@ -358,7 +358,7 @@ adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d = (_adaptive_nd(n,
 
 
 def _lp_finish(avg, *, p, scale):
-    return jnp.power(jnp.sign(avg) * jnp.where(jnp.abs(avg) > 0, jnp.abs(avg), 0) * scale, 1.0 / p)
+    return jnp.power(jnp.sign(avg) * jnp.where(jnp.abs(avg) <= 0, 0, jnp.abs(avg)) * scale, 1.0 / p)  # NaN passes
 
 
 def _lp_pool_nd(n: int):
@@ -1095,13 +1095,17 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = F
                       reduction: str = "mean") -> Tensor:
     """Negative log likelihood of a Gaussian with mean ``input`` and variance ``var``."""
     reduction = _reduction(reduction)
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = input.new_full(input.shape, float(var))
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)
-        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+        elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
             raise ValueError("var is of incorrect size")
-    if bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
     return apply(_gaussian_nll, input, target, var, static=(("full", bool(full)), ("eps", float(eps)),
                                                             ("reduction", reduction)))
 
