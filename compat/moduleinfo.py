@@ -207,9 +207,7 @@ class _Sample:
         except Exception:  # noqa: BLE001  (a sample torch itself rejects says nothing about jtorch)
             return None
         try:
-            jtorch.manual_seed(SEED)
-            j_mod = self._check("forward", lambda: self.j_cls(*[ctor_to_jtorch(a) for a in ctor.args],
-                                                              **{k: ctor_to_jtorch(v) for k, v in ctor.kwargs.items()}))
+            j_mod = self._check("forward", lambda: self._build_jtorch(ctor, fwd))
             self.checks["forward"] = "n/a"
             self._check("state", lambda: _state_keys(t_mod, j_mod, "after construction"))
             self._check("state", lambda: j_mod.load_state_dict(to_jtorch(dict(t_mod.state_dict()))))
@@ -220,6 +218,16 @@ class _Sample:
         except _Failed as failed:
             return SampleResult(self.checks, failed.reason, failed.missing)
         return SampleResult(self.checks)
+
+    def _build_jtorch(self, ctor, fwd):
+        """The jtorch module from the converted constructor arguments (a lazy one sized by a no-grad forward)."""
+        jtorch.manual_seed(SEED)
+        module = self.j_cls(*[ctor_to_jtorch(a) for a in ctor.args],
+                            **{k: ctor_to_jtorch(v) for k, v in ctor.kwargs.items()})
+        if self.info.is_lazy:
+            with jtorch.no_grad():
+                module(*to_jtorch(fwd.args), **to_jtorch(fwd.kwargs))
+        return module
 
     def _check(self, name: str, body: Callable[[], Any]) -> Any:
         """``body()``, marking check ``name`` passed; on an exception marks it failed and raises ``_Failed``."""
