@@ -31,7 +31,7 @@ import torch
 
 import jtorch
 
-from .convert import assert_same, to_jtorch, to_torch
+from .convert import assert_same, dtype_name, to_jtorch, to_torch
 from .moduleinfo_skips import SKIPS, TOLERANCES
 from .opinfo import FORWARD_TOL, GRAD_TOL, REPORT_DIR, _first_line, _is_missing, _md_cell, _tensors, compare_vjp
 
@@ -40,6 +40,8 @@ MAX_SAMPLE_NUMEL = 5_000
 MODULE_TIME_BUDGET_S = 6.0
 CHECKS = ("forward", "grad", "state", "repr", "train_eval")
 SEED = 0
+# float32; float64 only for modules whose samples torch itself rejects in float32
+SAMPLE_DTYPES = (torch.float32, torch.float64)
 
 
 @dataclasses.dataclass
@@ -61,6 +63,7 @@ class ModuleResult:
     checks: dict = dataclasses.field(default_factory=dict)
     note: str = ""
     seconds: float = 0.0
+    dtype: str = "float32"
 
 
 class _OutOfTime(Exception):
@@ -144,11 +147,11 @@ def _numel(module_input) -> int:
     return sum(t.numel() for t in _tensors(parts) if isinstance(t, torch.Tensor))
 
 
-def small_samples(info, max_samples: int) -> list:
-    """Up to ``max_samples`` CPU float32 training samples within MAX_SAMPLE_NUMEL, spread over the sample list."""
+def small_samples(info, max_samples: int, dtype: torch.dtype = torch.float32) -> list:
+    """Up to ``max_samples`` CPU training samples of ``dtype`` within MAX_SAMPLE_NUMEL, spread over the list."""
     torch.manual_seed(SEED)
     with _recording_constructors():
-        samples = info.module_inputs_func(info, device="cpu", dtype=torch.float32, requires_grad=True, training=True)
+        samples = info.module_inputs_func(info, device="cpu", dtype=dtype, requires_grad=True, training=True)
     kept = [s for s in samples if s.forward_input is not None and _numel(s) <= MAX_SAMPLE_NUMEL]
     if len(kept) <= max_samples:
         return kept
@@ -295,16 +298,18 @@ def run_module(info, max_samples: int = DEFAULT_MAX_SAMPLES) -> ModuleResult:
     results: list[SampleResult] = []
     try:
         with _deadline(2 * MODULE_TIME_BUDGET_S):
-            samples = small_samples(info, max_samples)
-            for module_input in samples:
-                result = _Sample(info, j_cls, module_input, TOLERANCES.get(key, FORWARD_TOL)).run()
-                if result is not None:
-                    results.append(result)
-                if time.perf_counter() - start > MODULE_TIME_BUDGET_S:
+            for dtype in SAMPLE_DTYPES:
+                for module_input in small_samples(info, max_samples, dtype):
+                    result = _Sample(info, j_cls, module_input, TOLERANCES.get(key, FORWARD_TOL)).run()
+                    if result is not None:
+                        results.append(result)
+                    if time.perf_counter() - start > MODULE_TIME_BUDGET_S:
+                        break
+                if results:
                     break
     except _OutOfTime as exc:
         results.append(SampleResult(dict.fromkeys(CHECKS, "n/a"), f"{type(exc).__name__}: {exc}"))
-    return summarize(key, results, time.perf_counter() - start)
+    return dataclasses.replace(summarize(key, results, time.perf_counter() - start), dtype=dtype_name(dtype))
 
 
 def select_modules(names: Iterable[str] | None = None) -> list:
@@ -355,7 +360,7 @@ def write_reports(results: list[ModuleResult], stats: dict, directory: Path = RE
     md, js = directory / "moduleinfo.md", directory / "moduleinfo.json"
     header = " | ".join(CHECKS)
     lines = ["# jtorch against PyTorch's ModuleInfo database", "",
-             "Per sample (CPU float32, train mode): forward outputs match torch (rtol 1.3e-6, atol 1e-5 unless "
+             "Per sample (CPU float32, float64 where torch rejects every float32 sample; train mode): forward outputs match torch (rtol 1.3e-6, atol 1e-5 unless "
              "listed in moduleinfo_skips); gradients of one random cotangent w.r.t. inputs and parameters match "
              "(rtol 1e-5, atol 1e-4); state_dict keys, order and values after the forward match; repr matches; "
              "after .eval() the training flags and eval outputs match. A module passes when every check passes "
@@ -366,9 +371,9 @@ def write_reports(results: list[ModuleResult], stats: dict, directory: Path = RE
                if r.status in ("fail", "missing")), "",
              "## Skipped", "", "| module | reason |", "|---|---|",
              *(f"| {r.module} | {_md_cell(r.note)} |" for r in results if r.status == "skipped"), "",
-             "## Per module", "", f"| module | samples | status | {header} | seconds | note |",
-             "|---|---|---|" + "---|" * len(CHECKS) + "---|---|"]
-    lines += [f"| {r.module} | {r.samples} | {r.status} | "
+             "## Per module", "", f"| module | dtype | samples | status | {header} | seconds | note |",
+             "|---|---|---|---|" + "---|" * len(CHECKS) + "---|---|"]
+    lines += [f"| {r.module} | {r.dtype} | {r.samples} | {r.status} | "
               + " | ".join(r.checks.get(c, "-") for c in CHECKS) + f" | {r.seconds} | {_md_cell(r.note)} |"
               for r in results]
     md.write_text("\n".join(lines) + "\n")

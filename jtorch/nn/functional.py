@@ -48,6 +48,13 @@ def _bilinear(x1, x2, w, b):
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y_o = x1^T W_o x2 + b_o``: (*, in1), (*, in2), (out, in1, in2) -> (*, out)."""
+    for i, x in ((1, input1), (2, input2)):
+        if x.shape[-1] != weight.shape[i]:
+            raise RuntimeError(f"bilinear(): input{i} size does not match weight size: got {x.shape[-1]} but "
+                               f"expected {weight.shape[i]}")
+    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
     return apply(_bilinear, input1, input2, weight, bias)
 
 
@@ -374,6 +381,85 @@ def _lp_pool_nd(n: int):
 lp_pool1d, lp_pool2d, lp_pool3d = (_lp_pool_nd(n) for n in (1, 2, 3))
 
 
+def _fractional_starts(u, *, size, out, k):
+    """Window starts (..., out) of PyTorch's pseudo-random pooling sequence for samples ``u`` (...)."""
+    if out == 1:
+        return jnp.full(u.shape + (1,), size - k, jnp.int32)
+    alpha = jnp.asarray(size - k, u.dtype) / jnp.asarray(out - 1, u.dtype)
+    i = jnp.arange(out - 1, dtype=u.dtype)
+    starts = ((i + u[..., None]) * alpha).astype(jnp.int32) - (u * alpha).astype(jnp.int32)[..., None]
+    return jnp.concatenate([starts, jnp.full(u.shape + (1,), size - k, jnp.int32)], axis=-1)
+
+
+def _fractional_max(x, u, *, k, out, sample_dims):
+    n = len(k)
+    spatial = x.shape[2:]
+    flat_index = jnp.zeros((), jnp.int32)
+    for d in range(n):
+        starts = _fractional_starts(u[..., sample_dims[d]], size=spatial[d], out=out[d], k=k[d])
+        pos = starts[..., :, None] + jnp.arange(k[d])  # (N, C, out_d, k_d)
+        stride = int(np.prod(spatial[d + 1:], dtype=np.int64))
+        shape = [pos.shape[0], pos.shape[1]] + [1] * (2 * n)
+        shape[2 + d], shape[2 + n + d] = out[d], k[d]
+        flat_index = flat_index + (pos * stride).reshape(shape)
+    windows = flat_index.reshape(flat_index.shape[:2 + n] + (-1,))
+    values = jnp.take_along_axis(x.reshape(x.shape[:2] + (1,) * n + (-1,)), windows, -1)
+    best = jnp.argmax(values, axis=-1)[..., None]
+    return jnp.take_along_axis(values, best, -1)[..., 0], jnp.take_along_axis(windows, best, -1)[..., 0].astype(
+        jnp.int64)
+
+
+def _fractional_max_pool_nd(n: int, sample_dims: tuple):
+    name = f"fractional_max_pool{n}d"
+
+    def with_indices(input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
+                     _random_samples: Tensor | None = None) -> tuple:
+        k = _ntuple(kernel_size, n)
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+        if input.dim() not in (n + 1, n + 2):
+            raise RuntimeError(f"{name}(): Expected {n + 1}D or {n + 2}D tensor, but got: {list(input.shape)}")
+        if output_size is None:
+            ratio = tuple(output_ratio) if isinstance(output_ratio, (list, tuple)) else (output_ratio,) * n
+            output_size = [int(s * r) for s, r in zip(input.shape[-n:], ratio)]
+        out = _ntuple(output_size, n)
+        for d in range(n):
+            if out[d] + k[d] - 1 > input.shape[-n + d]:
+                raise RuntimeError(f"{name}(): pool size {k[d]} too large relative to input size "
+                                   f"{input.shape[-n + d]} and output size {out[d]}")
+        unbatched = input.dim() == n + 1
+        batched = input.unsqueeze(0) if unbatched else input
+        if _random_samples is not None and _random_samples.dtype != input.dtype:
+            raise RuntimeError("Expect _random_samples to have the same dtype as input")
+        if _random_samples is None:
+            from .._ops.random import rand
+            _random_samples = rand(batched.shape[0], batched.shape[1], n, dtype=input.dtype)
+        if unbatched:
+            _random_samples = _random_samples[:1]
+        values, indices = apply(_fractional_max, batched, _random_samples,
+                                static=(("k", k), ("out", out), ("sample_dims", sample_dims)))
+        if unbatched:
+            values, indices = values.squeeze(0), indices.squeeze(0)
+        return values, indices
+
+    def pool(input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
+             _random_samples: Tensor | None = None):
+        values, indices = with_indices(input, kernel_size, output_size, output_ratio, return_indices,
+                                       _random_samples)
+        return (values, indices) if return_indices else values
+
+    with_indices.__name__ = with_indices.__qualname__ = f"{name}_with_indices"
+    pool.__name__ = pool.__qualname__ = name
+    pool.__doc__ = (f"{n}-d fractional max pooling: (N, C, *{n} dims) -> (N, C, *output_size), windows of "
+                    "``kernel_size`` at pseudo-random starts (``_random_samples`` (N, C, {n}) in [0, 1)).")
+    with_indices.__doc__ = pool.__doc__ + " Returns (values, flat indices)."
+    return with_indices, pool
+
+
+fractional_max_pool2d_with_indices, fractional_max_pool2d = _fractional_max_pool_nd(2, (1, 0))
+fractional_max_pool3d_with_indices, fractional_max_pool3d = _fractional_max_pool_nd(3, (0, 1, 2))
+
+
 # ====================================================================== activations
 def _pointwise(name: str, fn, doc: str, node: str | None = None):
     """A functional activation ``f(input, *params, inplace=False)`` over the JAX function ``fn(x, **params)``."""
@@ -530,6 +616,10 @@ def _prelu(x, w):
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x if x > 0 else weight * x, with one weight per channel (dim 1) or a single shared one."""
+    channels = input.shape[1] if input.dim() >= 2 else 1
+    if weight.numel() not in (1, channels):
+        raise RuntimeError("Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                           f"{weight.numel()} and channel size = {channels}.")
     return apply(_prelu, input, weight, name="PreluKernelBackward0")
 
 
@@ -653,7 +743,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         size = input.numel() // input.shape[1]
         if size == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                             f"{list(input.shape)}")
+                             f"{input.shape}")
         y, mean, var = apply(_batch_norm_train, input, weight, bias, static=(("eps", float(eps)),),
                              name="NativeBatchNormBackward0")
         _update_running(running_mean, mean, momentum)
@@ -1148,6 +1238,30 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     return apply(_multilabel_soft_margin, input, target, weight, static=(("reduction", reduction),))
 
 
+def _multilabel_margin(x, y, *, reduction):
+    classes = x.shape[-1] if x.ndim else 1
+    x2, y2 = x.reshape(-1, classes), y.reshape(-1, classes)
+    valid = jnp.cumprod(y2 >= 0, axis=1).astype(bool)  # the target labels stop at the first -1
+    labels = jnp.where(valid, y2, 0)
+    rows = jnp.arange(x2.shape[0])[:, None]
+    is_target = jnp.zeros(x2.shape, bool).at[rows, labels].max(valid)
+    picked = jnp.take_along_axis(x2, labels, axis=1)
+    hinge = jnp.maximum(0, 1 - (picked[:, :, None] - x2[:, None, :]))
+    loss = jnp.where(valid[:, :, None] & ~is_target[:, None, :], hinge, 0).sum((1, 2)) / classes
+    return _reduce(loss.reshape(x.shape[:-1]) if x.ndim > 1 else loss.reshape(()), reduction)
+
+
+def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
+                           reduction: str = "mean") -> Tensor:
+    """Multi-class multi-label hinge loss: input (C) or (N, C); target of the same shape holds class indices
+    padded with -1 after the last label. Sum over (label j, non-label i) of max(0, 1 - (x[j] - x[i])) / C."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if input.dim() > 2 or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
+                           f"{list(input.shape)}")
+    return apply(_multilabel_margin, input, target, static=(("reduction", reduction),))
+
+
 def _cosine_embedding(x1, x2, y, *, margin, reduction):
     eps = 1e-12
     cos = (x1 * x2).sum(-1) / jnp.sqrt(((x1 * x1).sum(-1) + eps) * ((x2 * x2).sum(-1) + eps))
@@ -1236,6 +1350,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         elif padding_idx < 0:
             assert padding_idx >= -weight.size(0), "Padding_idx must be within num_embeddings"
             padding_idx = weight.size(0) + padding_idx
+    indices = input._value
+    if not isinstance(indices, jax.core.Tracer) and indices.size and bool(
+            ((indices < 0) | (indices >= weight.shape[0])).any()):
+        raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_rows(weight, input, float(max_norm), float(norm_type))
     return apply(_embedding, weight, input, static=(("padding_idx", padding_idx),
@@ -1288,6 +1406,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         raise ValueError("offsets has to be a 1D Tensor but got None")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
+    indices = input._value
+    if not isinstance(indices, jax.core.Tracer) and indices.size and bool(
+            ((indices < 0) | (indices >= weight.shape[0])).any()):
+        raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_rows(weight, input, float(max_norm), float(norm_type))
     return apply(_embedding_bag, weight, input, offsets, per_sample_weights,

@@ -8,7 +8,7 @@ from .module import Module
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d", "AdaptiveAvgPool1d",
            "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
-           "LPPool1d", "LPPool2d", "LPPool3d"]
+           "LPPool1d", "LPPool2d", "LPPool3d", "FractionalMaxPool2d", "FractionalMaxPool3d"]
 
 
 def _make_max_pool(n: int):
@@ -108,3 +108,37 @@ AvgPool1d, AvgPool2d, AvgPool3d = (_make_avg_pool(n) for n in (1, 2, 3))
 AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d = (_make_adaptive(n, "avg") for n in (1, 2, 3))
 AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d = (_make_adaptive(n, "max") for n in (1, 2, 3))
 LPPool1d, LPPool2d, LPPool3d = (_make_lp_pool(n) for n in (1, 2, 3))
+
+
+def _make_fractional_max_pool(n: int):
+    fn = getattr(F, f"fractional_max_pool{n}d")
+
+    def _tuple(value):
+        return tuple(value) if isinstance(value, (list, tuple)) else (value,) * n
+
+    class FractionalMaxPool(Module):
+        def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False,
+                     _random_samples: Tensor | None = None) -> None:
+            super().__init__()
+            name = f"FractionalMaxPool{n}d"
+            self.kernel_size = _tuple(kernel_size)
+            self.return_indices = return_indices
+            self.register_buffer("_random_samples", _random_samples)
+            self.output_size = _tuple(output_size) if output_size is not None else None
+            self.output_ratio = _tuple(output_ratio) if output_ratio is not None else None
+            if output_size is None and output_ratio is None:
+                raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+            if output_size is not None and output_ratio is not None:
+                raise ValueError("only one of output_size and output_ratio may be specified")
+            if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+                raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+        def forward(self, input: Tensor):
+            return fn(input, self.kernel_size, self.output_size, self.output_ratio, self.return_indices,
+                      _random_samples=self._random_samples)
+
+    return named(FractionalMaxPool, f"FractionalMaxPool{n}d",
+                 f"{n}-d fractional max pooling: (N, C, *{n} dims) -> (N, C, *output_size).", __name__)
+
+
+FractionalMaxPool2d, FractionalMaxPool3d = (_make_fractional_max_pool(n) for n in (2, 3))
