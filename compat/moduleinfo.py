@@ -23,7 +23,6 @@ import functools
 import json
 import signal
 import time
-import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -33,7 +32,8 @@ import jtorch
 
 from .convert import assert_same, dtype_name, to_jtorch, to_torch
 from .moduleinfo_skips import SKIPS, TOLERANCES
-from .opinfo import FORWARD_TOL, GRAD_TOL, REPORT_DIR, _first_line, _is_missing, _md_cell, _tensors, compare_vjp
+from .opinfo import (FORWARD_TOL, GRAD_TOL, REPORT_DIR, _first_line, _is_missing, _md_cell, _tensors, compare_vjp,
+                     run_isolated)
 
 DEFAULT_MAX_SAMPLES = 3
 MAX_SAMPLE_NUMEL = 5_000
@@ -323,19 +323,10 @@ def select_modules(names: Iterable[str] | None = None) -> list:
 
 def run_sweep(names: Iterable[str] | None = None, max_samples: int = DEFAULT_MAX_SAMPLES,
               progress: bool = False) -> list[ModuleResult]:
-    """Run every selected ModuleInfo; warnings are silenced and torch's global state restored per module."""
-    results = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for info in select_modules(names):
-            grad_mode, default = torch.is_grad_enabled(), torch.get_default_dtype()
-            results.append(run_module(info, max_samples))
-            torch.set_grad_enabled(grad_mode)
-            torch.set_default_dtype(default)
-            if progress:
-                r = results[-1]
-                print(f"{r.module:32s} {r.status:8s} {r.seconds:5.1f}s {r.note[:100]}", flush=True)
-    return results
+    """Run every selected ModuleInfo (see ``opinfo.run_isolated``)."""
+    return run_isolated(select_modules(names), lambda info: run_module(info, max_samples),
+                        (lambda r: f"{r.module:32s} {r.status:8s} {r.seconds:5.1f}s {r.note[:100]}") if progress
+                        else None)
 
 
 # ------------------------------------------------------------------ reporting
@@ -360,7 +351,8 @@ def write_reports(results: list[ModuleResult], stats: dict, directory: Path = RE
     md, js = directory / "moduleinfo.md", directory / "moduleinfo.json"
     header = " | ".join(CHECKS)
     lines = ["# jtorch against PyTorch's ModuleInfo database", "",
-             "Per sample (CPU float32, float64 where torch rejects every float32 sample; train mode): forward outputs match torch (rtol 1.3e-6, atol 1e-5 unless "
+             "Per sample (CPU float32, float64 where torch rejects every float32 sample; train mode): forward "
+             "outputs match torch (rtol 1.3e-6, atol 1e-5 unless "
              "listed in moduleinfo_skips); gradients of one random cotangent w.r.t. inputs and parameters match "
              "(rtol 1e-5, atol 1e-4); state_dict keys, order and values after the forward match; repr matches; "
              "after .eval() the training flags and eval outputs match. A module passes when every check passes "

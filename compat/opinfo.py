@@ -319,21 +319,28 @@ def select_ops(names: Iterable[str] | None = None) -> list:
     return [op for op in op_db if op.name in wanted or op_key(op) in wanted]
 
 
-def run_sweep(names: Iterable[str] | None = None, max_samples: int = DEFAULT_MAX_SAMPLES,
-              progress: bool = False) -> list[OpResult]:
-    """Run every selected OpInfo; warnings are silenced and torch's global state restored per op."""
+def run_isolated(items: Iterable, run_one: Callable[[Any], Any],
+                 progress_line: Callable[[Any], str] | None = None) -> list:
+    """``run_one(item)`` for every item, with warnings silenced and torch's grad mode and default dtype restored
+    after each; ``progress_line(result)`` is printed as each finishes when given."""
     results = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for op in select_ops(names):
+        for item in items:
             grad_mode, default = torch.is_grad_enabled(), torch.get_default_dtype()
-            results.append(run_op(op, max_samples))
+            results.append(run_one(item))
             torch.set_grad_enabled(grad_mode)
             torch.set_default_dtype(default)
-            if progress:
-                r = results[-1]
-                print(f"{r.op:55s} {r.status:12s} {r.note[:80]}", flush=True)
+            if progress_line is not None:
+                print(progress_line(results[-1]), flush=True)
     return results
+
+
+def run_sweep(names: Iterable[str] | None = None, max_samples: int = DEFAULT_MAX_SAMPLES,
+              progress: bool = False) -> list[OpResult]:
+    """Run every selected OpInfo (see ``run_isolated``)."""
+    return run_isolated(select_ops(names), lambda op: run_op(op, max_samples),
+                        (lambda r: f"{r.op:55s} {r.status:12s} {r.note[:80]}") if progress else None)
 
 
 # ------------------------------------------------------------------ reporting
