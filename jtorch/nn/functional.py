@@ -1262,6 +1262,99 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     return apply(_multilabel_margin, input, target, static=(("reduction", reduction),))
 
 
+def _logaddexp(a, b):
+    """log(exp(a) + exp(b)) whose gradient stays finite where both are -inf."""
+    m = jnp.maximum(a, b)
+    finite = jnp.isfinite(m)
+    m0 = jnp.where(finite, m, 0)
+    total = jnp.exp(a - m0) + jnp.exp(b - m0)
+    return jnp.where(finite, m0 + jnp.log(jnp.where(finite, total, 1)), m)
+
+
+def _ctc_nll(lp, targets, *, blank, input_lengths, target_lengths):
+    """Per-sample CTC negative log likelihood (N,) of log_probs (T, N, C) and padded targets (N, S)."""
+    steps, batch, _ = lp.shape
+    width = 2 * targets.shape[1] + 1
+    labels = jnp.full((batch, width), blank, targets.dtype).at[:, 1::2].set(targets)
+    skip = jnp.concatenate([jnp.zeros((batch, 2), bool), (labels[:, 2:] != blank) & (labels[:, 2:] != labels[:, :-2])],
+                           axis=1)
+    emit = jnp.take_along_axis(lp, jnp.broadcast_to(labels[None], (steps,) + labels.shape), axis=2)  # (T, N, L)
+    neg = jnp.asarray(-jnp.inf, lp.dtype)
+    alpha = jnp.full((batch, width), neg).at[:, 0].set(emit[0, :, 0])
+    alpha = alpha.at[:, 1].set(jnp.where(jnp.asarray(target_lengths) > 0, emit[0, :, 1], neg))
+    lengths = jnp.asarray(input_lengths)
+
+    def step(alpha, inputs):
+        t, e = inputs
+        shifted1 = jnp.concatenate([jnp.full((batch, 1), neg), alpha[:, :-1]], axis=1)
+        shifted2 = jnp.where(skip, jnp.concatenate([jnp.full((batch, 2), neg), alpha[:, :-2]], axis=1), neg)
+        new = _logaddexp(_logaddexp(alpha, shifted1), shifted2) + e
+        return jnp.where((t < lengths)[:, None], new, alpha), None
+
+    alpha, _ = lax.scan(step, alpha, (jnp.arange(1, steps), emit[1:]))
+    ends = 2 * jnp.asarray(target_lengths)
+    last = jnp.take_along_axis(alpha, ends[:, None], axis=1)[:, 0]
+    before = jnp.where(ends > 0, jnp.take_along_axis(alpha, jnp.maximum(ends - 1, 0)[:, None], axis=1)[:, 0], neg)
+    return -_logaddexp(last, before)
+
+
+def _ctc(lp, targets, *, blank, input_lengths, target_lengths, reduction, zero_infinity):
+    static = {"blank": blank, "input_lengths": input_lengths, "target_lengths": target_lengths}
+
+    @jax.custom_vjp
+    def nll(lp):
+        return _ctc_nll(lp, targets, **static)
+
+    def nll_fwd(lp):
+        value, pull = jax.vjp(lambda x: _ctc_nll(x, targets, **static), lp)
+        return value, (lp, value, pull)
+
+    def nll_bwd(res, g):
+        # PyTorch's CTC gradient is exp(log_probs) - posterior: the true gradient plus exp(log_probs)
+        lp, value, pull = res
+        live = jnp.arange(lp.shape[0])[:, None] < jnp.asarray(input_lengths)[None, :]
+        grad = pull(g)[0] + jnp.where(live[:, :, None], jnp.exp(lp) * g[None, :, None], 0)
+        if zero_infinity:
+            grad = jnp.where(jnp.isinf(value)[None, :, None], 0, grad)
+        return (grad,)
+
+    nll.defvjp(nll_fwd, nll_bwd)
+    loss = nll(lp)
+    if zero_infinity:
+        loss = jnp.where(jnp.isinf(loss), 0, loss)
+    if reduction == "mean":
+        return (loss / jnp.maximum(jnp.asarray(target_lengths, loss.dtype), 1)).mean()
+    return _reduce(loss, reduction)
+
+
+def _lengths(value) -> list:
+    """Sequence lengths given as an int, a sequence of ints or a tensor, as a list of ints (read on the host)."""
+    if isinstance(value, Tensor):
+        value = value.tolist()
+    return [int(value)] if isinstance(value, int) else [int(v) for v in value]
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist Temporal Classification loss of log_probs (T, N, C) or (T, C) against targets (N, S),
+    (sum(target_lengths),) or (S,); lengths are tensors or int sequences of size N."""
+    reduction = _reduction(reduction)
+    unbatched = log_probs.dim() == 2
+    in_lens, tgt_lens = _lengths(input_lengths), _lengths(target_lengths)
+    if unbatched:
+        log_probs, in_lens, tgt_lens = log_probs.unsqueeze(1), in_lens[:1], tgt_lens[:1]
+        targets = targets.unsqueeze(0)
+    if targets.dim() == 1:  # concatenated targets: split them by target_lengths into padded rows
+        starts = np.concatenate([[0], np.cumsum(tgt_lens)[:-1]]).astype(np.int64)
+        width = max(tgt_lens, default=0)
+        positions = np.minimum(starts[:, None] + np.arange(width)[None], max(targets.shape[0] - 1, 0))
+        targets = targets[Tensor._make(jnp.asarray(positions))]  # entries past a row's length are never read
+    out = apply(_ctc, log_probs, targets.long(), static=(
+        ("blank", int(blank)), ("input_lengths", tuple(in_lens)), ("target_lengths", tuple(tgt_lens)),
+        ("reduction", reduction), ("zero_infinity", bool(zero_infinity))))
+    return out.squeeze(0) if unbatched and reduction == "none" else out
+
+
 def _cosine_embedding(x1, x2, y, *, margin, reduction):
     eps = 1e-12
     cos = (x1 * x2).sum(-1) / jnp.sqrt(((x1 * x1).sum(-1) + eps) * ((x2 * x2).sum(-1) + eps))

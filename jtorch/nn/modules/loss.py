@@ -11,7 +11,7 @@ from .module import Module
 __all__ = ["L1Loss", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "SmoothL1Loss",
            "HuberLoss", "KLDivLoss", "SoftMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss", "MarginRankingLoss",
            "HingeEmbeddingLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
-           "MultiMarginLoss", "TripletMarginLoss"]
+           "MultiMarginLoss", "TripletMarginLoss", "CTCLoss"]
 
 
 class _Loss(Module):
@@ -86,3 +86,16 @@ MultiMarginLoss = _loss("MultiMarginLoss", F.multi_margin_loss, (("p", 1), ("mar
                         ("weight",))
 TripletMarginLoss = _loss("TripletMarginLoss", F.triplet_margin_loss,
                           (("margin", 1.0), ("p", 2.0), ("eps", 1e-6), ("swap", False)), inputs=3)
+
+
+class CTCLoss(_Loss):
+    """Connectionist Temporal Classification loss: log_probs (T, N, C), targets (N, S) or concatenated,
+    input_lengths (N), target_lengths (N) -> scalar, or (N) with reduction='none'."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths, target_lengths) -> Tensor:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                          self.zero_infinity)
