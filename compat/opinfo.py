@@ -169,17 +169,13 @@ def _as_torch(t) -> torch.Tensor:
     return to_torch(t) if isinstance(t, jtorch.Tensor) else t.detach()
 
 
-def compare_grads(sample, t_args, j_args, t_out, j_out, tol) -> str:
-    """'n/a' when nothing differentiable connects inputs and outputs, else 'pass' (raises on mismatch).
+def compare_vjp(t_outs: list, j_outs: list, t_leaves: list, j_leaves: list, tol) -> str:
+    """Pull one random cotangent back through matching torch/jtorch outputs and compare the leaves' gradients.
 
-    Outputs go through the sample's ``output_process_fn_grad`` (re-bound to jtorch for the jtorch side); the
-    same random cotangent is pulled back through every float output that requires grad in torch.
+    Only float outputs that require grad in torch take part. 'n/a' when no such output or no leaf exists,
+    else 'pass'; raises ``AssertionError`` on a mismatch (gradient paths ``grad[i]`` follow the leaf order).
     """
-    process = sample.output_process_fn_grad
-    t_outs, j_outs = _tensors(process(t_out)), _tensors(rebind(process)(j_out))
     positions = [i for i, t in enumerate(t_outs) if t.requires_grad and t.dtype.is_floating_point]
-    t_leaves = [t for t in _tensors(t_args) if t.requires_grad]
-    j_leaves = [t for t in _tensors(j_args) if t.requires_grad]
     if not positions or not t_leaves:
         return "n/a"
     if len(j_leaves) != len(t_leaves) or len(j_outs) != len(t_outs):
@@ -196,6 +192,14 @@ def compare_grads(sample, t_args, j_args, t_out, j_out, tol) -> str:
         actual = torch.zeros_like(leaf) if jg is None else to_torch(jg)
         assert_same(actual, expected, rtol=tol[0], atol=tol[1], path=f"grad[{i}]")
     return "pass"
+
+
+def compare_grads(sample, t_args, j_args, t_out, j_out, tol) -> str:
+    """``compare_vjp`` over a sample's outputs (after its ``output_process_fn_grad``) and its grad-requiring inputs."""
+    process = sample.output_process_fn_grad
+    t_outs, j_outs = _tensors(process(t_out)), _tensors(rebind(process)(j_out))
+    return compare_vjp(t_outs, j_outs, [t for t in _tensors(t_args) if t.requires_grad],
+                       [t for t in _tensors(j_args) if t.requires_grad], tol)
 
 
 def _pooled(fn: Callable, make_args: Callable[[], tuple], kwargs: dict, first: Any) -> torch.Tensor:
@@ -315,21 +319,28 @@ def select_ops(names: Iterable[str] | None = None) -> list:
     return [op for op in op_db if op.name in wanted or op_key(op) in wanted]
 
 
-def run_sweep(names: Iterable[str] | None = None, max_samples: int = DEFAULT_MAX_SAMPLES,
-              progress: bool = False) -> list[OpResult]:
-    """Run every selected OpInfo; warnings are silenced and torch's global state restored per op."""
+def run_isolated(items: Iterable, run_one: Callable[[Any], Any],
+                 progress_line: Callable[[Any], str] | None = None) -> list:
+    """``run_one(item)`` for every item, with warnings silenced and torch's grad mode and default dtype restored
+    after each; ``progress_line(result)`` is printed as each finishes when given."""
     results = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for op in select_ops(names):
+        for item in items:
             grad_mode, default = torch.is_grad_enabled(), torch.get_default_dtype()
-            results.append(run_op(op, max_samples))
+            results.append(run_one(item))
             torch.set_grad_enabled(grad_mode)
             torch.set_default_dtype(default)
-            if progress:
-                r = results[-1]
-                print(f"{r.op:55s} {r.status:12s} {r.note[:80]}", flush=True)
+            if progress_line is not None:
+                print(progress_line(results[-1]), flush=True)
     return results
+
+
+def run_sweep(names: Iterable[str] | None = None, max_samples: int = DEFAULT_MAX_SAMPLES,
+              progress: bool = False) -> list[OpResult]:
+    """Run every selected OpInfo (see ``run_isolated``)."""
+    return run_isolated(select_ops(names), lambda op: run_op(op, max_samples),
+                        (lambda r: f"{r.op:55s} {r.status:12s} {r.note[:80]}") if progress else None)
 
 
 # ------------------------------------------------------------------ reporting

@@ -52,6 +52,13 @@ def _bilinear(x1, x2, w, b):
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y_o = x1^T W_o x2 + b_o``: (*, in1), (*, in2), (out, in1, in2) -> (*, out)."""
+    for i, x in ((1, input1), (2, input2)):
+        if x.shape[-1] != weight.shape[i]:
+            raise RuntimeError(f"bilinear(): input{i} size does not match weight size: got {x.shape[-1]} but "
+                               f"expected {weight.shape[i]}")
+    for d, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {d}: got {a} and {b}")
     return apply(_bilinear, input1, input2, weight, bias)
 
 
@@ -375,7 +382,7 @@ adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices, adaptive_max
 
 
 def _lp_finish(avg, *, p, scale):
-    return jnp.power(jnp.sign(avg) * jnp.where(jnp.abs(avg) > 0, jnp.abs(avg), 0) * scale, 1.0 / p)
+    return jnp.power(jnp.sign(avg) * jnp.where(jnp.abs(avg) <= 0, 0, jnp.abs(avg)) * scale, 1.0 / p)  # NaN passes
 
 
 def _lp_pool_nd(n: int):
@@ -555,6 +562,10 @@ def _prelu(x, w):
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x if x > 0 else weight * x, with one weight per channel (dim 1) or a single shared one."""
+    channels = input.shape[1] if input.dim() >= 2 else 1
+    if weight.numel() not in (1, channels):
+        raise RuntimeError("Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                           f"{weight.numel()} and channel size = {channels}.")
     return apply(_prelu, input, weight, name="PreluKernelBackward0")
 
 
@@ -685,7 +696,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         size = input.shape[0] * math.prod(input.shape[2:])
         if size == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                             f"{list(input.shape)}")
+                             f"{input.shape}")
         y, mean, var = apply(_batch_norm_train, input, weight, bias, static=(("eps", float(eps)),),
                              name="NativeBatchNormBackward0")
         _update_running(running_mean, mean, momentum)
@@ -1138,13 +1149,17 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = F
                       reduction: str = "mean") -> Tensor:
     """Negative log likelihood of a Gaussian with mean ``input`` and variance ``var``."""
     reduction = _reduction(reduction)
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = input.new_full(input.shape, float(var))
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)
-        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+        elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
             raise ValueError("var is of incorrect size")
-    if bool((var < 0).any()):
-        raise ValueError("var has negative entry/entries")
     return apply(_gaussian_nll, input, target, var, static=(("full", bool(full)), ("eps", float(eps)),
                                                             ("reduction", reduction)))
 
@@ -1185,6 +1200,22 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     """Mean over classes of the logistic loss of each label."""
     reduction = _reduction(reduction, size_average, reduce)
     return apply(_multilabel_soft_margin, input, target, weight, static=(("reduction", reduction),))
+
+
+def _logaddexp(a, b):
+    """log(exp(a) + exp(b)) whose gradient stays finite where both are -inf."""
+    m = jnp.maximum(a, b)
+    finite = jnp.isfinite(m)
+    m0 = jnp.where(finite, m, 0)
+    total = jnp.exp(a - m0) + jnp.exp(b - m0)
+    return jnp.where(finite, m0 + jnp.log(jnp.where(finite, total, 1)), m)
+
+
+def _lengths(value) -> list:
+    """Sequence lengths given as an int, a sequence of ints or a tensor, as a list of ints (read on the host)."""
+    if isinstance(value, Tensor):
+        value = value.tolist()
+    return [int(value)] if isinstance(value, int) else [int(v) for v in value]
 
 
 def _cosine_embedding(x1, x2, y, *, margin, reduction):
@@ -1277,6 +1308,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         elif padding_idx < 0:
             assert padding_idx >= -weight.size(0), "Padding_idx must be within num_embeddings"
             padding_idx = weight.size(0) + padding_idx
+    indices = input._value
+    if not isinstance(indices, jax.core.Tracer) and indices.size and bool(
+            ((indices < 0) | (indices >= weight.shape[0])).any()):
+        raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_rows(weight, input, float(max_norm), float(norm_type))
     return apply(_embedding, weight, input, static=(("padding_idx", padding_idx),
@@ -1329,6 +1364,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         raise ValueError("offsets has to be a 1D Tensor but got None")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
+    indices = input._value
+    if not isinstance(indices, jax.core.Tracer) and indices.size and bool(
+            ((indices < 0) | (indices >= weight.shape[0])).any()):
+        raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_rows(weight, input, float(max_norm), float(norm_type))
     return apply(_embedding_bag, weight, input, offsets, per_sample_weights,

@@ -7,6 +7,6 @@ def named(cls: type, name: str, doc: str, module: str) -> type:
     cls.__name__, cls.__qualname__, cls.__doc__ = name, name, doc
     cls.__module__ = module
     for attr in vars(cls).values():
-        if callable(attr) and hasattr(attr, "__qualname__"):
+        if callable(attr) and not isinstance(attr, type) and hasattr(attr, "__qualname__"):
             attr.__qualname__ = f"{name}.{attr.__name__}"
     return cls

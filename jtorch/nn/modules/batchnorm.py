@@ -81,18 +81,29 @@ class _BatchNorm(_NormBase):
             want = " or ".join(f"{d}D" for d in self._dims)
             raise ValueError(f"expected {want} input (got {input.dim()}D input)")
 
+    def _check_features(self, input: Tensor) -> None:
+        channels = input.shape[1]
+        for name in ("running_mean", "running_var", "weight", "bias"):
+            value = getattr(self, name)
+            if value is not None and value.numel() != channels:
+                raise RuntimeError(f"{name} should contain {channels} elements not {value.numel()}")
+
     def forward(self, input: Tensor) -> Tensor:
         """(N, C, *) -> same shape; batch statistics in training, running statistics in eval."""
         self._check_input_dim(input)
+        self._check_features(input)
         factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.add_(1)
-            factor = 1.0 / float(self.num_batches_tracked.item()) if self.momentum is None else self.momentum
+        counting = self.training and self.track_running_stats and self.num_batches_tracked is not None
+        if counting and self.momentum is None:
+            factor = 1.0 / float(self.num_batches_tracked.item() + 1)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         keep_running = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if keep_running else None,
-                            self.running_var if keep_running else None, self.weight, self.bias, use_batch, factor,
-                            self.eps)
+        out = F.batch_norm(input, self.running_mean if keep_running else None,
+                           self.running_var if keep_running else None, self.weight, self.bias, use_batch, factor,
+                           self.eps)
+        if counting:  # only once the batch was accepted: a failed call changes nothing
+            self.num_batches_tracked.add_(1)
+        return out
 
 
 def _make_batch_norm(n: int, dims: tuple):

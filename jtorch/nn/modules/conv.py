@@ -7,12 +7,14 @@ from ..._ops.creation import empty
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .linear import _factory
 from ._utils import named
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d",
+           "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d"]
 
 _PADDING_STRINGS = {"same", "valid"}
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
@@ -168,3 +170,73 @@ def _make_conv_transpose(n: int):
 
 Conv1d, Conv2d, Conv3d = (_make_conv(n) for n in (1, 2, 3))
 ConvTranspose1d, ConvTranspose2d, ConvTranspose3d = (_make_conv_transpose(n) for n in (1, 2, 3))
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """``in_channels`` inferred from the first input: dim 1 when batched, dim 0 when not."""
+
+    def _make_lazy(self, out_channels: int, bias: bool, device, dtype) -> None:
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        """Size ``weight`` and ``bias`` from the input's channel count, then initialise them."""
+        if not self.has_uninitialized_params():
+            return
+        n = self._n
+        if input.dim() not in (n + 1, n + 2):
+            raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to "
+                               f"{type(self).__name__}, but got input of size: {input.shape}")
+        self.in_channels = input.shape[1] if input.dim() == n + 2 else input.shape[0]
+        if self.in_channels % self.groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        pair = ((self.in_channels, self.out_channels // self.groups) if self.transposed
+                else (self.out_channels, self.in_channels // self.groups))
+        self.weight.materialize(pair + self.kernel_size)
+        if self.bias is not None:
+            self.bias.materialize((self.out_channels,))
+        self.reset_parameters()
+
+
+def _make_lazy_conv(base: type):
+    n = base._n
+
+    class LazyConv(_LazyConvMixin, base):
+        cls_to_become = base
+
+        def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
+                     bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+            super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+            self._make_lazy(out_channels, bias, device, dtype)
+
+    return named(LazyConv, f"Lazy{base.__name__}",
+                 f"A {base.__name__} whose in_channels is inferred from the first input (then it becomes one); "
+                 f"input (N, C_in, *{n} dims) or unbatched.", __name__)
+
+
+def _make_lazy_conv_transpose(base: type):
+    n = base._n
+
+    class LazyConvTranspose(_LazyConvMixin, base):
+        cls_to_become = base
+
+        def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1,
+                     bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None) -> None:
+            super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
+                             padding_mode, device, dtype)
+            self._make_lazy(out_channels, bias, device, dtype)
+
+    return named(LazyConvTranspose, f"Lazy{base.__name__}",
+                 f"A {base.__name__} whose in_channels is inferred from the first input (then it becomes one); "
+                 f"input (N, C_in, *{n} dims) or unbatched.", __name__)
+
+
+LazyConv1d, LazyConv2d, LazyConv3d = (_make_lazy_conv(c) for c in (Conv1d, Conv2d, Conv3d))
+LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d = (
+    _make_lazy_conv_transpose(c) for c in (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d))
