@@ -6,22 +6,8 @@ import pytest
 import torch
 
 import jtorch
-from optim_problem import loss_of, make, values
+from optim_problem import FAMILIES, loss_of, make, values
 
-FAMILIES = [
-    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.1)),
-    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True)),
-    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
-    ("AdamW", dict(lr=0.01, maximize=True)),
-    ("Adamax", dict(lr=0.01)),
-    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
-    ("RAdam", dict(lr=0.01, betas=(0.9, 0.9))),
-    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
-    ("Adagrad", dict(lr=0.1, lr_decay=0.05)),
-    ("Adadelta", dict(weight_decay=0.1)),
-    ("ASGD", dict(lr=0.05, t0=2)),
-    ("Rprop", dict(lr=0.01)),
-]
 IDS = [f"{n}-{o}" for n, o in FAMILIES]
 
 
