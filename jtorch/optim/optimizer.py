@@ -156,6 +156,17 @@ def _run_group(params, grads, states, hyper, *, transform, names, flags):
 _run_group_jit = jax.jit(_run_group, static_argnames=("transform", "names", "flags"))
 
 
+def _rebind(t: Tensor, array) -> None:
+    """Write a step's result into ``t`` in place (under no_grad, same shape): for a tensor that is not a view
+    and keeps its dtype this is all ``_commit_inplace`` does (bump the version, rebind the array), without
+    building a Tensor for the result; the general path takes the rest."""
+    if t._view is None and t._array.dtype == array.dtype:
+        t._version_counter[0] += 1
+        t._array = array
+    else:
+        t._commit_inplace(Tensor._make(array))
+
+
 def _hyper_value(v):
     if isinstance(v, Tensor):
         return v._value
@@ -352,7 +363,7 @@ class Optimizer:
                                                 states, hyper, transform=type(self)._transform,
                                                 names=tuple(self._state_names.items()), flags=self._flags(group))
         for p, new_p, new_s in zip(params, new_params, new_states):
-            p._commit_inplace(Tensor._make(new_p))
+            _rebind(p, new_p)
             if not new_s:
                 continue
             state = self.state[p]
@@ -360,7 +371,7 @@ class Optimizer:
                 if k not in new_s:
                     continue
                 if k in state:
-                    state[k]._commit_inplace(Tensor._make(new_s[k]))
+                    _rebind(state[k], new_s[k])
                 else:
                     state[k] = Tensor._make(new_s[k])
 
