@@ -339,10 +339,13 @@ class Optimizer:
         return tuple((k, bool(group[k])) for k in self._flag_keys) + \
             tuple((k, bool(group[k] != 0)) for k in self._nonzero_keys)
 
+    def _hypers(self, group: dict) -> dict:
+        return {k: _hyper_value(group[k]) for k in self._hyper_keys}
+
     def _initial_state(self, p: Tensor, group: dict) -> dict:
         """The fresh state of ``p`` from the transformation's ``init`` (for optimizers that, like PyTorch's
         Adagrad, create it before the first step)."""
-        tx = type(self)._transform({k: _hyper_value(group[k]) for k in self._hyper_keys}, dict(self._flags(group)))
+        tx = type(self)._transform(self._hypers(group), dict(self._flags(group)))
         real = _as_real(p._value)
         state = _named_state(tx.init(real), self._state_names)
         if jnp.iscomplexobj(p._value):
@@ -356,18 +359,18 @@ class Optimizer:
         for p in params:
             if p.grad.is_sparse:
                 raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-        states = [{k: v._value for k, v in self.state[p].items() if isinstance(v, Tensor)} if p in self.state
-                  else {} for p in params]
-        hyper = {k: _hyper_value(group[k]) for k in self._hyper_keys}
+        names = self._state_names
+        states = [{k: v._value for k, v in self.state[p].items() if k in names and isinstance(v, Tensor)}
+                  if p in self.state else {} for p in params]
         new_params, new_states = _run_group_jit([p._value for p in params], [p.grad._value for p in params],
-                                                states, hyper, transform=type(self)._transform,
-                                                names=tuple(self._state_names.items()), flags=self._flags(group))
+                                                states, self._hypers(group), transform=type(self)._transform,
+                                                names=tuple(names.items()), flags=self._flags(group))
         for p, new_p, new_s in zip(params, new_params, new_states):
             _rebind(p, new_p)
             if not new_s:
                 continue
             state = self.state[p]
-            for k in self._state_names:  # the jitted call returns the dict sorted; PyTorch's order is kept here
+            for k in names:  # the jitted call returns the dict sorted; PyTorch's order is kept here
                 if k not in new_s:
                     continue
                 if k in state:
