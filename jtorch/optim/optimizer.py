@@ -9,8 +9,9 @@ PyTorch. A Tensor hyperparameter enters as its array (never read to the host).
 
 The transformation is applied to each parameter separately (PyTorch keeps a ``step`` per parameter), all
 parameters of a group traced into one compiled call. ``_state_names`` maps PyTorch's state names (in
-PyTorch's order) to the field names of the optax states in the chain (``step`` is optax's int32 ``count``,
-stored as PyTorch's float32 tensor). State is created lazily inside the first step from the
+PyTorch's order) to the field names of the optax states in the chain (``step`` is optax's int32 ``count``;
+like PyTorch's other 0-dim states it is stored in PyTorch's scalar dtype: float32, or float64 when that is
+the default dtype). State is created lazily inside the first step from the
 transformation's ``init``; later steps rebind the existing state and parameter Tensors, so the step also
 runs when the arrays are JAX tracers. Complex parameters are updated through their real views
 ``(..., 2)``, as PyTorch does.
@@ -111,14 +112,23 @@ def _fields(opt_state, out: dict) -> dict:
     return out
 
 
-def _named_state(opt_state, names: dict) -> dict:
-    """The optax state as PyTorch's ``{name: array}`` (counts become float32 ``step`` values)."""
+# the states PyTorch keeps as 0-dim tensors of its scalar dtype (float64 when that is the default dtype)
+_SCALAR_STATES = ("step", "eta", "mu", "mu_product")
+
+
+def _scalar_dtype() -> str:
+    from .._dtype import float64, get_default_dtype
+    return "float64" if get_default_dtype() is float64 else "float32"
+
+
+def _named_state(opt_state, names: dict, scalar_dtype: str) -> dict:
+    """The optax state as PyTorch's ``{name: array}`` (the int32 count becomes the ``step`` value)."""
     fields = _fields(opt_state, {})
     out = {}
     for name, field in names.items():
         value = fields.get(field)
         if value is not None:
-            out[name] = value.astype(jnp.float32) if jnp.issubdtype(value.dtype, jnp.integer) else value
+            out[name] = value.astype(scalar_dtype) if name in _SCALAR_STATES else value
     return out
 
 
@@ -133,7 +143,7 @@ def _as_complex(x, real_param):
     return x
 
 
-def _run_group(params, grads, states, hyper, *, transform, names, flags):
+def _run_group(params, grads, states, hyper, *, transform, names, flags, scalar_dtype):
     flags, names = dict(flags), dict(names)
     tx = transform(hyper, flags)
     new_params, new_states = [], []
@@ -144,7 +154,7 @@ def _run_group(params, grads, states, hyper, *, transform, names, flags):
         if state:
             opt_state = _fill(opt_state, {names[k]: _as_real(v) for k, v in state.items()})
         updates, opt_state = tx.update(g, opt_state, p)
-        p, state = optax.apply_updates(p, updates), _named_state(opt_state, names)
+        p, state = optax.apply_updates(p, updates), _named_state(opt_state, names, scalar_dtype)
         if is_complex:
             state = {k: _as_complex(v, p) for k, v in state.items()}
             p = _as_complex(p, p)
@@ -153,7 +163,7 @@ def _run_group(params, grads, states, hyper, *, transform, names, flags):
     return new_params, new_states
 
 
-_run_group_jit = jax.jit(_run_group, static_argnames=("transform", "names", "flags"))
+_run_group_jit = jax.jit(_run_group, static_argnames=("transform", "names", "flags", "scalar_dtype"))
 
 
 def _rebind(t: Tensor, array) -> None:
@@ -347,7 +357,7 @@ class Optimizer:
         Adagrad, create it before the first step)."""
         tx = type(self)._transform(self._hypers(group), dict(self._flags(group)))
         real = _as_real(p._value)
-        state = _named_state(tx.init(real), self._state_names)
+        state = _named_state(tx.init(real), self._state_names, _scalar_dtype())
         if jnp.iscomplexobj(p._value):
             state = {k: _as_complex(v, real) for k, v in state.items()}
         return {k: Tensor._make(v) for k, v in state.items()}
@@ -364,7 +374,8 @@ class Optimizer:
                   if p in self.state else {} for p in params]
         new_params, new_states = _run_group_jit([p._value for p in params], [p.grad._value for p in params],
                                                 states, self._hypers(group), transform=type(self)._transform,
-                                                names=tuple(names.items()), flags=self._flags(group))
+                                                names=tuple(names.items()), flags=self._flags(group),
+                                                scalar_dtype=_scalar_dtype())
         for p, new_p, new_s in zip(params, new_params, new_states):
             _rebind(p, new_p)
             if not new_s:
