@@ -1,11 +1,15 @@
-"""Adadelta."""
+"""Adadelta.
+
+PyTorch's rule is optax's ``scale_by_adadelta`` exactly (``delta = sqrt(u + eps) / sqrt(v + eps) * g``, both
+running averages updated the same way), followed by ``-lr``; ``step_counter`` keeps PyTorch's ``step``.
+"""
 from __future__ import annotations
 
 from typing import Iterable
 
-import jax.numpy as jnp
+import optax
 
-from .optimizer import Optimizer, check, check_common, scalar, scalar_state, signed_grad, step_count, zeros_state
+from .optimizer import Optimizer, check, check_common, step_counter, torch_chain
 
 
 class Adadelta(Optimizer):
@@ -14,6 +18,8 @@ class Adadelta(Optimizer):
 
     _hyper_keys = ("lr", "rho", "eps", "weight_decay")
     _flag_keys = ("maximize",)
+    _nonzero_keys = ("weight_decay",)
+    _state_names = {"step": "count", "square_avg": "e_g", "acc_delta": "e_x"}
 
     def __init__(self, params: Iterable, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach=None, *, capturable: bool = False, maximize: bool = False,
@@ -24,16 +30,6 @@ class Adadelta(Optimizer):
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                                       capturable=capturable, foreach=foreach, differentiable=differentiable))
 
-    def _init_state(self, p, group):
-        return {"step": scalar_state(), "square_avg": zeros_state(p), "acc_delta": zeros_state(p)}
-
     @staticmethod
-    def _rule(p, g, state, h, flags):
-        rho, eps = h["rho"], h["eps"]
-        g = signed_grad(g, p, h, flags)
-        step, _ = step_count(state)
-        square_avg = state["square_avg"] * scalar(rho, p) + scalar(1 - rho, p) * g * g
-        std = jnp.sqrt(square_avg + scalar(eps, p))
-        delta = jnp.sqrt(state["acc_delta"] + scalar(eps, p)) / std * g
-        acc_delta = state["acc_delta"] * scalar(rho, p) + scalar(1 - rho, p) * delta * delta
-        return p - scalar(h["lr"], p) * delta, {"step": step, "square_avg": square_avg, "acc_delta": acc_delta}
+    def _transform(h, flags):
+        return torch_chain(h, flags, optax.scale_by_adadelta(h["rho"], h["eps"]), step_counter())

@@ -1,11 +1,36 @@
-"""Adam (with amsgrad, maximize, L2 or decoupled weight decay); AdamW shares the rule."""
+"""Adam (with amsgrad, maximize, L2 or decoupled weight decay); AdamW shares the rule.
+
+Plain Adam is optax's ``scale_by_adam``: PyTorch's ``m / (1 - b1^t) / (sqrt(v) / sqrt(1 - b2^t) + eps)`` is
+optax's ``m_hat / (sqrt(v_hat) + eps)`` (eps outside the square root, after the bias correction; the
+corrections ``1 - b^t`` are computed in float64 from an integer step in both). AMSGrad differs: PyTorch keeps
+the running maximum of the *uncorrected* ``v`` and divides it by the current ``1 - b2^t``, while optax's
+``scale_by_amsgrad`` takes the maximum of bias-corrected values (or of uncorrected ones with no correction at
+all), so ``scale_by_amsgrad_torch`` below is PyTorch's rule on optax's ``ScaleByAmsgradState``.
+"""
 from __future__ import annotations
 
 from typing import Iterable
 
+import jax
 import jax.numpy as jnp
+import optax
 
-from .optimizer import Optimizer, check_common, lerp, scalar, scalar_state, step_count, zeros_state
+from .optimizer import Optimizer, check_common, torch_chain
+
+
+def scale_by_amsgrad_torch(b1, b2, eps) -> optax.GradientTransformation:
+    """AMSGrad as PyTorch: ``v_max = max(v_max, v)``, update ``m_hat / (sqrt(v_max / (1 - b2^t)) + eps)``."""
+
+    def update(updates, state, params=None):
+        mu = optax.tree.update_moment(updates, state.mu, b1, 1)
+        nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
+        count = optax.safe_increment(state.count)
+        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu)
+        updates = jax.tree.map(lambda m, v: m / (jnp.sqrt(v) + eps), optax.tree.bias_correction(mu, b1, count),
+                               optax.tree.bias_correction(nu_max, b2, count))
+        return updates, optax.ScaleByAmsgradState(count=count, mu=mu, nu=nu, nu_max=nu_max)
+
+    return optax.GradientTransformation(optax.scale_by_amsgrad(b1, b2, eps).init, update)
 
 
 class Adam(Optimizer):
@@ -13,6 +38,8 @@ class Adam(Optimizer):
 
     _hyper_keys = ("lr", "betas", "eps", "weight_decay")
     _flag_keys = ("amsgrad", "maximize", "decoupled_weight_decay")
+    _nonzero_keys = ("weight_decay",)
+    _state_names = {"step": "count", "exp_avg": "mu", "exp_avg_sq": "nu", "max_exp_avg_sq": "nu_max"}
 
     def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach=None, maximize: bool = False,
@@ -24,28 +51,8 @@ class Adam(Optimizer):
                                       differentiable=differentiable, fused=fused,
                                       decoupled_weight_decay=decoupled_weight_decay))
 
-    def _init_state(self, p, group):
-        state = {"step": scalar_state(), "exp_avg": zeros_state(p), "exp_avg_sq": zeros_state(p)}
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = zeros_state(p)
-        return state
-
     @staticmethod
-    def _rule(p, g, state, h, flags):
-        beta1, beta2 = h["betas"]
-        lr, wd = h["lr"], h["weight_decay"]
-        g = -g if flags["maximize"] else g
-        step, t = step_count(state)
-        if flags["decoupled_weight_decay"]:
-            p = p * scalar(1 - lr * wd, p)
-        else:
-            g = g + scalar(wd, p) * p
-        exp_avg = lerp(state["exp_avg"], g, 1 - beta1)
-        exp_avg_sq = state["exp_avg_sq"] * scalar(beta2, p) + scalar(1 - beta2, p) * g * g
-        new = {"step": step, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
-        second = exp_avg_sq
-        if flags["amsgrad"]:
-            second = new["max_exp_avg_sq"] = jnp.maximum(state["max_exp_avg_sq"], exp_avg_sq)
-        step_size = lr / (1 - beta1 ** t)
-        denom = jnp.sqrt(second) / scalar(jnp.sqrt(1 - beta2 ** t), p) + scalar(h["eps"], p)
-        return p - scalar(step_size, p) * (exp_avg / denom), new
+    def _transform(h, flags):
+        b1, b2 = h["betas"]
+        core = (scale_by_amsgrad_torch if flags["amsgrad"] else optax.scale_by_adam)(b1, b2, h["eps"])
+        return torch_chain(h, flags, core, decoupled=flags["decoupled_weight_decay"])

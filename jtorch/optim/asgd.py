@@ -1,11 +1,47 @@
-"""ASGD: averaged stochastic gradient descent."""
+"""ASGD: averaged stochastic gradient descent.
+
+optax has no averaged SGD, so ``asgd_torch`` below is PyTorch's rule as an optax transformation: it needs
+``params`` (the decay ``p * (1 - lambd * eta)`` and the average ``ax`` of the updated parameters) and returns
+the update ``p_new - p``, which ``apply_updates`` turns back into ``p_new`` exactly.
+"""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
+import jax
 import jax.numpy as jnp
+import optax
 
-from .optimizer import Optimizer, check_common, scalar, scalar_state, signed_grad, step_count, zeros_state
+from .optimizer import Optimizer, check_common, torch_chain
+
+
+class ASGDState(NamedTuple):
+    count: jax.Array
+    eta: jax.Array
+    mu: jax.Array
+    ax: optax.Updates
+
+
+def asgd_torch(lr, lambd, alpha, t0) -> optax.GradientTransformation:
+    """``p = p * (1 - lambd * eta) - eta * g``; ``ax`` tracks ``p`` (averaging once ``mu < 1``, from step
+    ``t0``); then ``eta = lr / (1 + lambd * lr * t)^alpha`` and ``mu = 1 / max(1, t - t0)``."""
+
+    def init(params):
+        return ASGDState(count=jnp.zeros([], jnp.int32), eta=jnp.asarray(lr, jnp.float32),
+                         mu=jnp.ones([], jnp.float32), ax=optax.tree.zeros_like(params))
+
+    def update(updates, state, params):
+        count = optax.safe_increment(state.count)
+        eta = state.eta.astype(jnp.float64)
+        new = jax.tree.map(lambda p, g: p * (1 - lambd * eta).astype(p.dtype) - eta.astype(p.dtype) * g,
+                           params, updates)
+        ax = jax.tree.map(lambda a, p: jnp.where(state.mu != 1, a + (p - a) * state.mu.astype(p.dtype), p),
+                          state.ax, new)
+        eta = jnp.asarray(lr / (1 + lambd * lr * count) ** alpha, jnp.float32)
+        mu = jnp.asarray(1 / jnp.maximum(1.0, count - t0), jnp.float32)
+        return optax.tree.sub(new, params), ASGDState(count=count, eta=eta, mu=mu, ax=ax)
+
+    return optax.GradientTransformation(init, update)
 
 
 class ASGD(Optimizer):
@@ -13,6 +49,8 @@ class ASGD(Optimizer):
 
     _hyper_keys = ("lr", "lambd", "alpha", "t0", "weight_decay")
     _flag_keys = ("maximize",)
+    _nonzero_keys = ("weight_decay",)
+    _state_names = {"step": "count", "eta": "eta", "mu": "mu", "ax": "ax"}
 
     def __init__(self, params: Iterable, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0, foreach=None, maximize: bool = False,
@@ -22,19 +60,6 @@ class ASGD(Optimizer):
                                       foreach=foreach, maximize=maximize, differentiable=differentiable,
                                       capturable=capturable))
 
-    def _init_state(self, p, group):
-        return {"step": scalar_state(), "eta": scalar_state(group["lr"]), "mu": scalar_state(1.0),
-                "ax": zeros_state(p)}
-
     @staticmethod
-    def _rule(p, g, state, h, flags):
-        lr, lambd = h["lr"], h["lambd"]
-        g = signed_grad(g, p, h, flags)
-        step, t = step_count(state)
-        eta = state["eta"].astype(jnp.float64)
-        p = p * scalar(1 - lambd * eta, p) - scalar(eta, p) * g
-        ax = state["ax"]
-        ax = jnp.where(state["mu"] != 1, ax + (p - ax) * scalar(state["mu"], p), p)
-        new_eta = lr / (1 + lambd * lr * t) ** h["alpha"]
-        new_mu = 1 / jnp.maximum(1.0, t - h["t0"])
-        return p, {"step": step, "eta": scalar(new_eta, step), "mu": scalar(new_mu, step), "ax": ax}
+    def _transform(h, flags):
+        return torch_chain(h, flags, asgd_torch(h["lr"], h["lambd"], h["alpha"], h["t0"]), lr=False)

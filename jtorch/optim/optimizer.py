@@ -1,20 +1,31 @@
 """The Optimizer base: param groups, per-parameter state, state_dict, step hooks, and one jitted update per group.
 
-A subclass describes its algorithm as a pure per-parameter rule ``rule(p, g, state, h, flags) -> (p, state)``
-on JAX arrays, where ``h`` holds the group's numeric hyperparameters (traced float64 scalars, so editing
-``param_groups[i]['lr']`` takes effect on the next step without recompiling) and ``flags`` the structural
-options (static). The rule is traced once over the whole group (lists of params, grads and state dicts) and
-run as a single compiled call; the results are written back into the parameter and state tensors in place.
+A subclass describes its algorithm as an optax ``GradientTransformation`` built by ``_transform(h, flags)``,
+where ``h`` holds the group's numeric hyperparameters and ``flags`` the structural options (static). Numbers
+from ``param_groups`` enter the jitted step as weakly typed float64 scalars, so editing
+``param_groups[i]['lr']`` takes effect on the next step without recompiling, and ``beta ** step`` style
+corrections are computed in float64 while the arithmetic on parameters stays in their own dtype, as in
+PyTorch. A Tensor hyperparameter enters as its array (never read to the host).
+
+The transformation is applied to each parameter separately (PyTorch keeps a ``step`` per parameter), all
+parameters of a group traced into one compiled call. ``_state_names`` maps PyTorch's state names (in
+PyTorch's order) to the field names of the optax states in the chain (``step`` is optax's int32 ``count``;
+like PyTorch's other 0-dim states it is stored in PyTorch's scalar dtype: float32, or float64 when that is
+the default dtype). State is created lazily inside the first step from the
+transformation's ``init``; later steps rebind the existing state and parameter Tensors, so the step also
+runs when the arrays are JAX tracers. Complex parameters are updated through their real views
+``(..., 2)``, as PyTorch does.
 """
 from __future__ import annotations
 
 import copy
 from collections import OrderedDict, defaultdict
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -44,46 +55,134 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
     return RemovableHandle.add(_GLOBAL_POST_HOOKS, hook)
 
 
-# ------------------------------------------------------------------ arithmetic helpers shared by the rules
-def scalar(x, like):
-    """A (float64) hyperparameter expression rounded to ``like``'s dtype, as PyTorch casts Python scalars."""
-    return jnp.asarray(x).astype(like.dtype)
+# ------------------------------------------------------------------ optax pieces shared by the optimizers
+class StepCountState(NamedTuple):
+    """PyTorch's per-parameter ``step`` for chains whose optax states keep no count."""
+
+    count: jax.Array
 
 
-def lerp(start, end, weight):
-    """PyTorch's lerp: ``start + w * (end - start)`` for w < 0.5, else ``end - (end - start) * (1 - w)``."""
-    w = scalar(weight, start)
-    diff = end - start
-    return jnp.where(jnp.abs(w) < 0.5, start + w * diff, end - diff * (1 - w))
+def step_counter() -> optax.GradientTransformation:
+    """Counts steps and leaves the updates as they are."""
+    return optax.GradientTransformation(lambda params: StepCountState(jnp.zeros([], jnp.int32)),
+                                        lambda updates, state, params=None:
+                                        (updates, StepCountState(optax.safe_increment(state.count))))
 
 
-def step_count(state):
-    """Advance the float32 ``step`` counter; returns (new step, its value as float64)."""
-    step = state["step"] + 1
-    return step, step.astype(jnp.float64)
+def torch_chain(h: dict, flags: dict, *core: optax.GradientTransformation, decoupled: bool = False,
+                lr: bool = True) -> optax.GradientTransformation:
+    """PyTorch's common frame around an update rule ``core``: negate the gradient for ``maximize``, add
+    ``weight_decay * p`` to it (L2), run ``core``, add ``weight_decay * p`` to the result instead when the decay
+    is decoupled (``p * (1 - lr * wd)`` before the step, in PyTorch's spelling), then scale by ``-lr``."""
+    wd = flags.get("weight_decay", False)
+    chain = [optax.scale(-1.0)] if flags.get("maximize") else []
+    if wd and not decoupled:
+        chain.append(optax.add_decayed_weights(h["weight_decay"]))
+    chain.extend(core)
+    if wd and decoupled:
+        chain.append(optax.add_decayed_weights(h["weight_decay"]))
+    if lr:
+        chain.append(optax.scale_by_learning_rate(h["lr"]))
+    return optax.chain(*chain)
 
 
-def signed_grad(g, p, h, flags):
-    """The gradient after ``maximize`` and L2 ``weight_decay`` (``g + wd * p``)."""
-    g = -g if flags["maximize"] else g
-    return g + scalar(h["weight_decay"], p) * p
+def _is_record(x) -> bool:
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
-def _run_group(params, grads, states, hyper, *, rule, flags):
-    flags = dict(flags)
-    outs = [rule(p, g, s, hyper, flags) for p, g, s in zip(params, grads, states)]
-    return [o[0] for o in outs], [o[1] for o in outs]
+def _fill(opt_state, values: dict):
+    """``opt_state`` with the named fields replaced by ``values`` (cast to the dtypes ``init`` gave them)."""
+    if _is_record(opt_state):
+        def cast(field):
+            old, new = getattr(opt_state, field), values[field]
+            return new if old is None else new.astype(old.dtype)
+        return opt_state._replace(**{f: cast(f) for f in opt_state._fields if f in values})
+    if isinstance(opt_state, (tuple, list)):
+        return type(opt_state)(_fill(s, values) for s in opt_state)
+    return opt_state
 
 
-_run_group_jit = jax.jit(_run_group, static_argnames=("rule", "flags"))
+def _fields(opt_state, out: dict) -> dict:
+    """Every named field of the optax states in ``opt_state`` (a chain's nested tuples)."""
+    if _is_record(opt_state):
+        out.update(opt_state._asdict())
+    elif isinstance(opt_state, (tuple, list)):
+        for s in opt_state:
+            _fields(s, out)
+    return out
+
+
+# the states PyTorch keeps as 0-dim tensors of its scalar dtype (float64 when that is the default dtype)
+_SCALAR_STATES = ("step", "eta", "mu", "mu_product")
+
+
+def _scalar_dtype() -> str:
+    from .._dtype import float64, get_default_dtype
+    return "float64" if get_default_dtype() is float64 else "float32"
+
+
+def _named_state(opt_state, names: dict, scalar_dtype: str) -> dict:
+    """The optax state as PyTorch's ``{name: array}`` (the int32 count becomes the ``step`` value)."""
+    fields = _fields(opt_state, {})
+    out = {}
+    for name, field in names.items():
+        value = fields.get(field)
+        if value is not None:
+            out[name] = value.astype(scalar_dtype) if name in _SCALAR_STATES else value
+    return out
+
+
+def _as_real(x):
+    return jnp.stack([x.real, x.imag], axis=-1) if jnp.iscomplexobj(x) else x
+
+
+def _as_complex(x, real_param):
+    """Undo ``_as_real`` for the values shaped like the real view of a complex parameter."""
+    if x.shape == real_param.shape and jnp.issubdtype(x.dtype, jnp.floating):
+        return jax.lax.complex(x[..., 0], x[..., 1])
+    return x
+
+
+def _run_group(params, grads, states, hyper, *, transform, names, flags, scalar_dtype):
+    flags, names = dict(flags), dict(names)
+    tx = transform(hyper, flags)
+    new_params, new_states = [], []
+    for p, g, state in zip(params, grads, states):
+        is_complex = jnp.iscomplexobj(p)
+        p, g = _as_real(p), _as_real(g)
+        opt_state = tx.init(p)
+        if state:
+            opt_state = _fill(opt_state, {names[k]: _as_real(v) for k, v in state.items()})
+        updates, opt_state = tx.update(g, opt_state, p)
+        p, state = optax.apply_updates(p, updates), _named_state(opt_state, names, scalar_dtype)
+        if is_complex:
+            state = {k: _as_complex(v, p) for k, v in state.items()}
+            p = _as_complex(p, p)
+        new_params.append(p)
+        new_states.append(state)
+    return new_params, new_states
+
+
+_run_group_jit = jax.jit(_run_group, static_argnames=("transform", "names", "flags", "scalar_dtype"))
+
+
+def _rebind(t: Tensor, array) -> None:
+    """Write a step's result into ``t`` in place (under no_grad, same shape): for a tensor that is not a view
+    and keeps its dtype this is all ``_commit_inplace`` does (bump the version, rebind the array), without
+    building a Tensor for the result; the general path takes the rest."""
+    if t._view is None and t._array.dtype == array.dtype:
+        t._version_counter[0] += 1
+        t._array = array
+    else:
+        t._commit_inplace(Tensor._make(array))
 
 
 def _hyper_value(v):
     if isinstance(v, Tensor):
-        v = v.item()
+        return v._value
     if isinstance(v, (tuple, list)):
         return tuple(_hyper_value(x) for x in v)
-    return np.float64(v)
+    return float(v)
 
 
 def _as_tensor_state(value, param: Tensor):
@@ -114,9 +213,13 @@ class Optimizer:
         defaults: the default options filled into every group that does not set them.
     """
 
-    # numeric group options passed to the rule as traced values, and structural ones passed as static flags
+    # numeric group options passed to ``_transform`` as traced values; boolean options, and numeric ones whose
+    # zero-ness decides which terms PyTorch computes, passed as static flags
     _hyper_keys: tuple = ()
     _flag_keys: tuple = ()
+    _nonzero_keys: tuple = ()
+    # PyTorch state name -> field of an optax state in the chain, in PyTorch's order
+    _state_names: dict = {}
 
     def __init__(self, params: Iterable, defaults: dict) -> None:
         self.defaults = defaults
@@ -242,12 +345,22 @@ class Optimizer:
                 self._update_group(group)
         return loss
 
-    def _init_state(self, p: Tensor, group: dict) -> dict:
-        """The fresh state of parameter ``p`` (a dict of jtorch Tensors, PyTorch's names and order)."""
-        return {}
-
     def _flags(self, group: dict) -> tuple:
-        return tuple((k, bool(group[k]) if isinstance(group[k], bool) else group[k]) for k in self._flag_keys)
+        return tuple((k, bool(group[k])) for k in self._flag_keys) + \
+            tuple((k, bool(group[k] != 0)) for k in self._nonzero_keys)
+
+    def _hypers(self, group: dict) -> dict:
+        return {k: _hyper_value(group[k]) for k in self._hyper_keys}
+
+    def _initial_state(self, p: Tensor, group: dict) -> dict:
+        """The fresh state of ``p`` from the transformation's ``init`` (for optimizers that, like PyTorch's
+        Adagrad, create it before the first step)."""
+        tx = type(self)._transform(self._hypers(group), dict(self._flags(group)))
+        real = _as_real(p._value)
+        state = _named_state(tx.init(real), self._state_names, _scalar_dtype())
+        if jnp.iscomplexobj(p._value):
+            state = {k: _as_complex(v, real) for k, v in state.items()}
+        return {k: Tensor._make(v) for k, v in state.items()}
 
     def _update_group(self, group: dict) -> None:
         params = [p for p in group["params"] if p.grad is not None]
@@ -256,28 +369,29 @@ class Optimizer:
         for p in params:
             if p.grad.is_sparse:
                 raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-            if not self.state.get(p):
-                fresh = self._init_state(p, group)
-                if fresh:
-                    self.state[p].update(fresh)
-        states = [{k: v._value for k, v in self.state.get(p, {}).items() if isinstance(v, Tensor)}
-                  for p in params]
-        hyper = {k: _hyper_value(group[k]) for k in self._hyper_keys}
+        names = self._state_names
+        states = [{k: v._value for k, v in self.state[p].items() if k in names and isinstance(v, Tensor)}
+                  if p in self.state else {} for p in params]
         new_params, new_states = _run_group_jit([p._value for p in params], [p.grad._value for p in params],
-                                                states, hyper, rule=type(self)._rule, flags=self._flags(group))
+                                                states, self._hypers(group), transform=type(self)._transform,
+                                                names=tuple(names.items()), flags=self._flags(group),
+                                                scalar_dtype=_scalar_dtype())
         for p, new_p, new_s in zip(params, new_params, new_states):
-            p._commit_inplace(Tensor._make(new_p))
+            _rebind(p, new_p)
             if not new_s:
                 continue
             state = self.state[p]
-            for k, v in new_s.items():
+            for k in names:  # the jitted call returns the dict sorted; PyTorch's order is kept here
+                if k not in new_s:
+                    continue
                 if k in state:
-                    state[k]._commit_inplace(Tensor._make(v))
+                    _rebind(state[k], new_s[k])
                 else:
-                    state[k] = Tensor._make(v)
+                    state[k] = Tensor._make(new_s[k])
 
     @staticmethod
-    def _rule(p, g, state: dict, h: dict, flags: dict):
+    def _transform(h: dict, flags: dict) -> optax.GradientTransformation:
+        """The group's update rule as an optax transformation (built inside the jitted step)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ (de)serialisation
@@ -343,15 +457,6 @@ def check_common(lr=0.0, eps=0.0, weight_decay=0.0, betas=None) -> None:
 
 def _num(x) -> float:
     return x.item() if isinstance(x, Tensor) else x
-
-
-def zeros_state(p: Tensor) -> Tensor:
-    return Tensor._make(jnp.zeros_like(p._value))
-
-
-def scalar_state(value: float = 0.0) -> Tensor:
-    """A 0-dim float32 state tensor (``step``, ``mu_product``, ``eta``...)."""
-    return Tensor._make(jnp.asarray(value, dtype=jnp.float32))
 
 
 __all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]

@@ -1,18 +1,26 @@
-"""RMSprop, optionally centered and with momentum."""
+"""RMSprop, optionally centered and with momentum.
+
+PyTorch's rule is optax's: ``scale_by_rms`` (centered: ``scale_by_stddev``) with ``eps_in_sqrt=False`` (PyTorch
+adds eps after the square root) and no bias correction, then ``trace(momentum)`` for the momentum buffer
+(``buf = momentum * buf + g / avg``, zero-initialised), then ``-lr``; ``step_counter`` keeps PyTorch's
+``step``.
+"""
 from __future__ import annotations
 
 from typing import Iterable
 
-import jax.numpy as jnp
+import optax
 
-from .optimizer import Optimizer, check, check_common, lerp, scalar, scalar_state, signed_grad, step_count, \
-    zeros_state
+from .optimizer import Optimizer, check, check_common, step_counter, torch_chain
 
 
 class RMSprop(Optimizer):
     """RMSprop: ``v = alpha * v + (1 - alpha) * g^2``, ``p -= lr * g / (sqrt(v) + eps)``."""
 
     _hyper_keys = ("lr", "alpha", "eps", "weight_decay", "momentum")
+    _flag_keys = ("maximize", "centered")
+    _nonzero_keys = ("weight_decay",)
+    _state_names = {"step": "count", "square_avg": "nu", "momentum_buffer": "trace", "grad_avg": "mu"}
 
     def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False, capturable: bool = False,
@@ -25,31 +33,12 @@ class RMSprop(Optimizer):
                                       maximize=maximize, differentiable=differentiable))
 
     def _flags(self, group: dict) -> tuple:
-        return (("maximize", bool(group["maximize"])), ("centered", bool(group["centered"])),
-                ("momentum", group["momentum"] > 0))
-
-    def _init_state(self, p, group):
-        state = {"step": scalar_state(), "square_avg": zeros_state(p)}
-        if group["momentum"] > 0:
-            state["momentum_buffer"] = zeros_state(p)
-        if group["centered"]:
-            state["grad_avg"] = zeros_state(p)
-        return state
+        return super()._flags(group) + (("momentum", bool(group["momentum"] > 0)),)
 
     @staticmethod
-    def _rule(p, g, state, h, flags):
-        alpha = h["alpha"]
-        g = signed_grad(g, p, h, flags)
-        step, _ = step_count(state)
-        square_avg = state["square_avg"] * scalar(alpha, p) + scalar(1 - alpha, p) * g * g
-        new = {"step": step, "square_avg": square_avg}
-        if flags["centered"]:
-            grad_avg = new["grad_avg"] = lerp(state["grad_avg"], g, 1 - alpha)
-            avg = jnp.sqrt(square_avg - grad_avg * grad_avg)
-        else:
-            avg = jnp.sqrt(square_avg)
-        avg = avg + scalar(h["eps"], p)
+    def _transform(h, flags):
+        scale = optax.scale_by_stddev if flags["centered"] else optax.scale_by_rms
+        core = [scale(h["alpha"], h["eps"], eps_in_sqrt=False)]
         if flags["momentum"]:
-            buf = new["momentum_buffer"] = state["momentum_buffer"] * scalar(h["momentum"], p) + g / avg
-            return p - scalar(h["lr"], p) * buf, new
-        return p - scalar(h["lr"], p) * (g / avg), new
+            core.append(optax.trace(decay=h["momentum"]))
+        return torch_chain(h, flags, *core, step_counter())

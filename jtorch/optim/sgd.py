@@ -1,23 +1,40 @@
 """SGD with momentum, dampening, Nesterov momentum, L2 weight decay and maximize.
 
-Without dampening PyTorch's rule is exactly optax's ``add_decayed_weights -> trace -> scale(-lr)`` chain (a
-zero-initialised trace gives PyTorch's first-step buffer ``buf = g``), so that chain runs the update; with
-dampening the buffer update ``momentum * buf + (1 - dampening) * g`` (``buf = g`` at the first step) is custom.
+Without dampening PyTorch's rule is optax's ``add_decayed_weights -> trace -> scale_by_learning_rate`` chain (a
+zero-initialised trace gives PyTorch's first-step buffer ``buf = g``). With dampening PyTorch's buffer update
+``momentum * buf + (1 - dampening) * g`` still starts from ``buf = g`` undamped, which no optax trace does:
+``dampened_trace`` is that rule, its "no buffer yet" state being ``None`` as in PyTorch.
 """
 from __future__ import annotations
 
 from typing import Iterable
 
-import jax.numpy as jnp
+import jax
 import optax
 
-from .optimizer import Optimizer, check, check_common, scalar
+from .optimizer import Optimizer, check, check_common, torch_chain
+
+
+def dampened_trace(momentum, dampening) -> optax.GradientTransformation:
+    """``buf = g`` at the first step, then ``buf = momentum * buf + (1 - dampening) * g``; the update is ``buf``."""
+
+    def update(updates, state, params=None):
+        if state.trace is None:
+            trace = updates
+        else:
+            trace = jax.tree.map(lambda b, g: b * momentum + (1 - dampening) * g, state.trace, updates)
+        return trace, optax.TraceState(trace=trace)
+
+    return optax.GradientTransformation(lambda params: optax.TraceState(trace=None), update)
 
 
 class SGD(Optimizer):
     """Stochastic gradient descent: ``p -= lr * v`` with ``v = momentum * v + (1 - dampening) * g``."""
 
     _hyper_keys = ("lr", "momentum", "dampening", "weight_decay")
+    _flag_keys = ("maximize", "nesterov")
+    _nonzero_keys = ("momentum", "dampening", "weight_decay")
+    _state_names = {"momentum_buffer": "trace"}
 
     def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False, foreach=None,
@@ -30,30 +47,10 @@ class SGD(Optimizer):
                                       nesterov=nesterov, maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))
 
-    def _flags(self, group: dict) -> tuple:
-        return (("maximize", bool(group["maximize"])), ("nesterov", bool(group["nesterov"])),
-                ("momentum", group["momentum"] != 0), ("dampening", group["dampening"] != 0))
-
     @staticmethod
-    def _rule(p, g, state, h, flags):
-        g = -g if flags["maximize"] else g
-        if flags["momentum"] and flags["dampening"]:
-            return SGD._damped(p, g, state, h)
-        momentum = scalar(h["momentum"], p)
-        chain = [optax.add_decayed_weights(scalar(h["weight_decay"], p))]
+    def _transform(h, flags):
+        core = []
         if flags["momentum"]:
-            chain.append(optax.trace(decay=momentum, nesterov=flags["nesterov"]))
-        tx = optax.chain(*chain, optax.scale(-scalar(h["lr"], p)))
-        buf = state.get("momentum_buffer", jnp.zeros_like(p))
-        opt_state = (optax.EmptyState(), optax.TraceState(trace=buf), optax.EmptyState()) if flags["momentum"] \
-            else (optax.EmptyState(), optax.EmptyState())
-        updates, opt_state = tx.update(g, opt_state, p)
-        new_state = {"momentum_buffer": opt_state[1].trace} if flags["momentum"] else {}
-        return optax.apply_updates(p, updates), new_state
-
-    @staticmethod
-    def _damped(p, g, state, h):
-        g = g + scalar(h["weight_decay"], p) * p
-        buf = state.get("momentum_buffer")
-        buf = g if buf is None else buf * scalar(h["momentum"], p) + scalar(1 - h["dampening"], p) * g
-        return p - scalar(h["lr"], p) * buf, {"momentum_buffer": buf}
+            core.append(dampened_trace(h["momentum"], h["dampening"]) if flags["dampening"]
+                        else optax.trace(decay=h["momentum"], nesterov=flags["nesterov"]))
+        return torch_chain(h, flags, *core)

@@ -146,3 +146,19 @@ def test_param_update_is_not_recorded_by_autograd():
     assert w.is_leaf and w.grad_fn is None and w.requires_grad and w._version == before + 1
     np.testing.assert_allclose(w.detach().numpy(), make(jtorch)[2].detach().numpy() - 0.1 * w.grad.numpy(),
                                rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Adam", "ASGD", "NAdam"])
+def test_scalar_state_follows_the_default_dtype(name):
+    def state_dtypes(lib):
+        previous = lib.get_default_dtype()
+        lib.set_default_dtype(lib.float64)
+        try:
+            w = lib.zeros(2, dtype=lib.float32, requires_grad=True)
+            opt = getattr(lib.optim, name)([w])
+            w.grad = lib.ones(2, dtype=lib.float32)
+            opt.step()
+            return {k: str(v.dtype) for k, v in opt.state[w].items()}
+        finally:
+            lib.set_default_dtype(previous)
+    assert state_dtypes(jtorch) == state_dtypes(torch)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import jtorch
-from optim_problem import loss_of, make, to_numpy_tree, values
+from optim_problem import loss_of, make, steps_from, to_numpy_tree, values
 
 STEPS = 50
 
@@ -155,22 +155,6 @@ def state_after(lib, name, options, steps=3):
 def test_state_dict_layout_matches_torch(name, options):
     """Same keys, nesting, tensor shapes and dtypes, and param_groups (LBFGS's Python numbers aside)."""
     assert structure(state_after(jtorch, name, options)) == structure(state_after(torch, name, options))
-
-
-def steps_from(lib, name, options, start, saved=None, steps=10):
-    """Build ``name`` on parameters ``start`` (numpy), optionally load ``saved``, and run ``steps`` steps."""
-    x, y, _, _ = make(lib)
-    w, b = (lib.tensor(v, requires_grad=True) for v in start)
-    opt = getattr(lib.optim, name)([w, b], **options)
-    if saved is not None:
-        opt.load_state_dict(saved)
-    out = []
-    for _ in range(steps):
-        opt.zero_grad()
-        loss_of(x, y, w, b).backward()
-        opt.step()
-        out.append(values(w, b))
-    return np.stack(out), opt
 
 
 @pytest.mark.parametrize("name,options", COMBOS, ids=[f"{n}-{o}" for n, o in COMBOS])
