@@ -11,6 +11,7 @@ import numpy as np
 
 import jtorch as torch
 from jtorch import Tensor
+from jtorch.utils.data import get_worker_info
 
 from .._pil import is_pil_image, pil_image_module
 from . import _functional_pil as F_pil
@@ -73,6 +74,15 @@ def get_image_size(img) -> list[int]:
     return [w, h]
 
 
+def _in_worker() -> bool:
+    """Inside a DataLoader worker, which never runs JAX: image "tensors" stay numpy arrays until collation."""
+    return get_worker_info() is not None
+
+
+def _as_tensor(arr: np.ndarray):
+    return arr if _in_worker() else torch.from_numpy(arr)
+
+
 def _is_numpy_image(img: Any) -> bool:
     return img.ndim in {2, 3}
 
@@ -93,10 +103,9 @@ def to_tensor(pic) -> Tensor:
         if pic.mode == "1":
             arr = 255 * arr
         arr = np.ascontiguousarray(arr.reshape(pic.size[1], pic.size[0], len(pic.getbands())).transpose(2, 0, 1))
-    img = torch.from_numpy(arr)
-    if img.dtype == torch.uint8:
-        return img.to(dtype=torch.get_default_dtype()).div(255)
-    return img
+    if arr.dtype == np.uint8:
+        arr = arr.astype(torch.get_default_dtype().np_dtype) / np.float32(255)
+    return _as_tensor(arr)
 
 
 def pil_to_tensor(pic) -> Tensor:
@@ -104,8 +113,7 @@ def pil_to_tensor(pic) -> Tensor:
     if not is_pil_image(pic):
         raise TypeError(f"pic should be PIL Image. Got {type(pic)}")
     arr = np.array(pic, copy=True)
-    return torch.from_numpy(np.ascontiguousarray(
-        arr.reshape(pic.size[1], pic.size[0], len(pic.getbands())).transpose(2, 0, 1)))
+    return _as_tensor(np.ascontiguousarray(arr.reshape(pic.size[1], pic.size[0], len(pic.getbands())).transpose(2, 0, 1)))
 
 
 def convert_image_dtype(image: Tensor, dtype=torch.float) -> Tensor:
@@ -155,6 +163,12 @@ def to_pil_image(pic, mode: str | None = None):
 
 def normalize(tensor: Tensor, mean: list[float], std: list[float], inplace: bool = False) -> Tensor:
     """``(tensor - mean[c]) / std[c]`` per channel of a float ``(..., C, H, W)`` tensor."""
+    if isinstance(tensor, np.ndarray) and _in_worker() and np.issubdtype(tensor.dtype, np.floating):
+        shape = (-1, 1, 1)
+        out = tensor if inplace else tensor.copy()
+        out -= np.asarray(mean, tensor.dtype).reshape(shape)
+        out /= np.asarray(std, tensor.dtype).reshape(shape)
+        return out
     if not isinstance(tensor, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(tensor)}")
     return F_t.normalize(tensor, mean=mean, std=std, inplace=inplace)
