@@ -99,18 +99,29 @@ class TensorDataset(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def __getitems__(self, indices) -> GatheredRows:
-        idx = np.asarray(indices, dtype=np.intp)
         if _worker.get_worker_info() is not None:
+            idx = np.asarray(indices, dtype=np.intp)
             return GatheredRows(tuple(a[idx] for a in self._arrays))
+        return self.gather_batches([indices])[0]
+
+    @property
+    def row_nbytes(self) -> int:
+        """Bytes of one sample (one row of every tensor)."""
+        return sum(a[:1].nbytes for a in self._arrays)
+
+    def gather_batches(self, batches: list) -> list[GatheredRows]:
+        """The rows of several equal-sized index lists, gathered by one compiled call on the tensors' device."""
+        idx = np.asarray(batches, dtype=np.intp).reshape(len(batches), -1)
         n = len(self)
         if idx.size and (idx.min() < -n or idx.max() >= n):
             bad = idx[(idx < -n) | (idx >= n)][0]
             raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {n}")
+        idx = np.where(idx < 0, idx + n, idx)
         tensors = self.tensors
         if not all(isinstance(t, Tensor) for t in tensors):
-            return GatheredRows(tuple(np.asarray(t)[idx] for t in tensors))
-        rows = _take_rows(tuple(t._value for t in tensors), np.where(idx < 0, idx + n, idx).astype(np.int32))
-        return GatheredRows(tuple(Tensor._make(r) for r in rows))
+            return [GatheredRows(tuple(np.asarray(t)[i] for t in tensors)) for i in idx]
+        groups = _take_rows(tuple(t._value for t in tensors), idx.astype(np.int32))
+        return [GatheredRows(tuple(Tensor._make(r) for r in rows)) for rows in groups]
 
     def __len__(self) -> int:
         return len(self._arrays[0])
@@ -125,8 +136,8 @@ class TensorDataset(Dataset):
 
 @jax.jit
 def _take_rows(arrays: tuple, idx) -> tuple:
-    """The rows ``idx`` of every array: one compiled gather for a whole batch."""
-    return tuple(jnp.take(a, idx, axis=0) for a in arrays)
+    """For each row ``k`` of the ``(K, B)`` indices, the rows ``idx[k]`` of every array: one compiled call."""
+    return tuple(tuple(jnp.take(a, i, axis=0) for a in arrays) for i in idx)
 
 
 class StackDataset(Dataset):
