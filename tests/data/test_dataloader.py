@@ -49,6 +49,19 @@ def test_getitems_fast_path_gathers_once():
     assert not calls and [b[0].shape[0] for b in batches] == [8, 8, 7]
 
 
+def test_read_ahead_batches_and_bad_index_surface_like_torch():
+    def case(lib):
+        loader = lib.utils.data.DataLoader(tensor_dataset(lib), batch_sampler=[[0, 1], [-2, 3], [4], [5, 23], [6, 7]])
+        it, seen = iter(loader), []
+        try:
+            while True:
+                seen.append(next(it))
+        except Exception as e:  # noqa: BLE001 - the error and the batches before it are compared
+            return [seen, type(e).__name__, str(e)]
+    got, want = both(case)
+    assert got == want
+
+
 def test_custom_collate_sees_samples_from_fast_path():
     def case(lib):
         return list(lib.utils.data.DataLoader(tensor_dataset(lib), batch_size=5,
