@@ -14,7 +14,7 @@ from ._utils import worker as _worker
 from ._utils.collate import collate_numpy, default_collate, default_convert, numpy_to_tensors
 from ._utils.fetch import FetcherFactory
 from .dataset import Dataset, IterableDataset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, draw_seed
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _ArraySampler, draw_seed
 
 __all__ = ["DataLoader"]
 
@@ -189,9 +189,11 @@ class _SingleProcessIter:
     def __init__(self, loader: DataLoader):
         self._loader = loader
         self._fetcher = loader._fetcher_factory(loader.collate_fn)()
-        self._indices = iter(loader._index_sampler)
         self._ahead = (type(loader.dataset) is TensorDataset and loader.collate_fn is default_collate
                        and loader._auto_collation)
+        batches = loader.batch_sampler
+        array_batches = self._ahead and type(batches) is BatchSampler and isinstance(batches.sampler, _ArraySampler)
+        self._indices = batches.index_batches() if array_batches else iter(loader._index_sampler)
         self._ready: collections.deque = collections.deque()
 
     def __iter__(self):
@@ -213,7 +215,7 @@ class _SingleProcessIter:
         for _, run in itertools.groupby(batches, key=len):
             run = list(run)
             try:
-                self._ready.extend(default_collate(rows) for rows in dataset.gather_batches(run))
+                self._ready.extend(list(rows) for rows in dataset.gather_batches(run))  # default_collate's batch
             except IndexError:  # fetched one at a time instead, so the error comes with its own batch
                 self._ready.extend(_Unfetched(b) for b in run)
 

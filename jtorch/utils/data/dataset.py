@@ -102,15 +102,16 @@ class TensorDataset(Dataset):
         if _worker.get_worker_info() is not None:
             idx = np.asarray(indices, dtype=np.intp)
             return GatheredRows(tuple(a[idx] for a in self._arrays))
-        return self.gather_batches([indices])[0]
+        return GatheredRows(self.gather_batches([indices])[0])
 
     @property
     def row_nbytes(self) -> int:
         """Bytes of one sample (one row of every tensor)."""
         return sum(a[:1].nbytes for a in self._arrays)
 
-    def gather_batches(self, batches: list) -> list[GatheredRows]:
-        """The rows of several equal-sized index lists, gathered by one compiled call on the tensors' device."""
+    def gather_batches(self, batches: list) -> list[tuple]:
+        """The rows ``(t0[b], t1[b], ...)`` of each of several equal-sized index lists ``b``, gathered by one
+        compiled call on the tensors' device."""
         idx = np.asarray(batches, dtype=np.intp).reshape(len(batches), -1)
         n = len(self)
         if idx.size and (idx.min() < -n or idx.max() >= n):
@@ -119,9 +120,9 @@ class TensorDataset(Dataset):
         idx = np.where(idx < 0, idx + n, idx)
         tensors = self.tensors
         if not all(isinstance(t, Tensor) for t in tensors):
-            return [GatheredRows(tuple(np.asarray(t)[i] for t in tensors)) for i in idx]
+            return [tuple(np.asarray(t)[i] for t in tensors) for i in idx]
         groups = _take_rows(tuple(t._value for t in tensors), idx.astype(np.int32))
-        return [GatheredRows(tuple(Tensor._make(r) for r in rows)) for rows in groups]
+        return [tuple(Tensor._make(r) for r in rows) for rows in groups]
 
     def __len__(self) -> int:
         return len(self._arrays[0])
