@@ -165,3 +165,20 @@ def test_mnist_with_transforms_in_worker_processes(tmp_path):
     xs = jtorch.cat([xb for xb, _ in batches])
     assert [yb.tolist() for _, yb in batches] == [[0, 1], [2, 3]] and xs.dtype == jtorch.float32
     np.testing.assert_allclose(xs.numpy(), jtorch.stack([ds[i][0] for i in range(4)]).numpy(), rtol=1e-6)
+
+
+def test_random_augmentation_in_workers_is_reproducible(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    write_idx(raw / "train-images-idx3-ubyte", rng.integers(0, 256, (6, 5, 5), dtype=np.uint8), compress=False)
+    write_idx(raw / "train-labels-idx1-ubyte", np.arange(6, dtype=np.uint8), compress=False)
+    pipeline = transforms.Compose([transforms.RandomCrop(4, padding=1), transforms.RandomHorizontalFlip(),
+                                   transforms.ColorJitter(0.5, 0.5), transforms.ToTensor(),
+                                   transforms.Normalize((0.5,), (0.5,)), transforms.RandomErasing(p=1.0, value="random")])
+    ds = datasets.MNIST(str(tmp_path), transform=pipeline)
+
+    def run():
+        jtorch.manual_seed(7)
+        return jtorch.cat([xb for xb, _ in DataLoader(ds, batch_size=3, num_workers=2)]).numpy()
+    first = run()
+    assert first.shape == (6, 1, 4, 4) and np.array_equal(first, run())

@@ -254,3 +254,17 @@ def test_random_transforms_follow_manual_seed():
     a = pipeline(x)
     jtorch.manual_seed(5)
     np.testing.assert_array_equal(pipeline(x).numpy(), a.numpy())
+
+
+def test_random_erasing():
+    x = jtorch.rand(3, 8, 8)
+    jtorch.manual_seed(2)
+    out = T.RandomErasing(p=1.0, value=0)(x)
+    erased = out.numpy() != x.numpy()
+    rows, cols = np.nonzero(erased.any(0))
+    assert erased.any() and np.all(out.numpy()[:, rows.min():rows.max() + 1, cols.min():cols.max() + 1] == 0)
+    assert T.RandomErasing(p=0.0)(x) is x
+    assert repr(T.RandomErasing()) == ("RandomErasing(p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, "
+                                       "inplace=False)")
+    with pytest.raises(ValueError, match="If value is str, it should be 'random'"):
+        T.RandomErasing(value="noise")

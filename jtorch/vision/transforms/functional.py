@@ -19,7 +19,7 @@ from . import _functional_tensor as F_t
 
 __all__ = ["InterpolationMode", "get_dimensions", "get_image_num_channels", "get_image_size", "to_tensor",
            "pil_to_tensor", "to_pil_image", "convert_image_dtype", "normalize", "resize", "pad", "crop",
-           "center_crop", "resized_crop", "hflip", "vflip", "rotate", "rgb_to_grayscale", "to_grayscale",
+           "center_crop", "resized_crop", "erase", "hflip", "vflip", "rotate", "rgb_to_grayscale", "to_grayscale",
            "adjust_brightness", "adjust_contrast", "adjust_saturation", "adjust_hue"]
 
 
@@ -261,6 +261,20 @@ def resized_crop(img, top: int, left: int, height: int, width: int, size: list[i
     """``crop`` then ``resize`` to ``size``."""
     img = crop(img, top, left, height, width)
     return resize(img, size, interpolation, antialias=antialias)
+
+
+def erase(img, i: int, j: int, h: int, w: int, v, inplace: bool = False):
+    """``img`` with ``img[..., i:i+h, j:j+w] = v`` (a copy unless ``inplace``)."""
+    if isinstance(img, np.ndarray) and _in_worker():
+        out = img if inplace else img.copy()
+        out[..., i:i + h, j:j + w] = v
+        return out
+    if not isinstance(img, Tensor):
+        raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+    if not inplace:
+        img = img.clone()
+    img[..., i:i + h, j:j + w] = v
+    return img
 
 
 def hflip(img):

@@ -8,6 +8,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Callable
 
+import numpy as np
+
 import jtorch as torch
 from jtorch import Tensor, nn
 
@@ -17,7 +19,7 @@ from .functional import InterpolationMode, _interpolation_modes_from_int
 __all__ = ["Compose", "ToTensor", "PILToTensor", "ConvertImageDtype", "ToPILImage", "Normalize", "Resize",
            "CenterCrop", "Pad", "Lambda", "RandomApply", "RandomChoice", "RandomOrder", "RandomCrop",
            "RandomHorizontalFlip", "RandomVerticalFlip", "RandomResizedCrop", "ColorJitter", "RandomRotation",
-           "Grayscale", "RandomGrayscale", "InterpolationMode"]
+           "Grayscale", "RandomGrayscale", "RandomErasing", "InterpolationMode"]
 
 
 def _listing(name: str, items, head: str = "") -> str:
@@ -153,12 +155,26 @@ def _setup_angle(x, name: str, req_sizes: tuple = (2,)) -> list[float]:
     return [float(d) for d in x]
 
 
+# Random draws come from jtorch's generator (``jtorch.manual_seed``); inside DataLoader workers, which never run
+# JAX, from numpy's global generator, which each worker seeds from the loader's seed.
 def _uniform(low: float, high: float) -> float:
+    if F._in_worker():
+        return float(np.float32(np.random.uniform(low, high)))
     return float(torch.empty(1).uniform_(low, high).item())
 
 
 def _randint(low: int, high: int) -> int:
+    if F._in_worker():
+        return int(np.random.randint(low, high))
     return int(torch.randint(low, high, size=(1,)).item())
+
+
+def _rand() -> float:
+    return _uniform(0.0, 1.0)
+
+
+def _randperm(n: int):
+    return np.random.permutation(n) if F._in_worker() else torch.randperm(n)
 
 
 class CenterCrop(nn.Module):
@@ -239,7 +255,7 @@ class RandomApply(nn.Module):
         self.p = p
 
     def forward(self, img):
-        if self.p < torch.rand(1).item():
+        if self.p < _rand():
             return img
         for t in self.transforms:
             img = t(img)
@@ -327,14 +343,14 @@ class RandomHorizontalFlip(_RandomFlip):
     """Mirror left-right with probability ``p``."""
 
     def forward(self, img):
-        return F.hflip(img) if torch.rand(1).item() < self.p else img
+        return F.hflip(img) if _rand() < self.p else img
 
 
 class RandomVerticalFlip(_RandomFlip):
     """Mirror top-bottom with probability ``p``."""
 
     def forward(self, img):
-        return F.vflip(img) if torch.rand(1).item() < self.p else img
+        return F.vflip(img) if _rand() < self.p else img
 
 
 class RandomResizedCrop(nn.Module):
@@ -363,7 +379,7 @@ class RandomResizedCrop(nn.Module):
         a central crop of the nearest allowed ratio."""
         _, height, width = F.get_dimensions(img)
         area = height * width
-        log_ratio = torch.log(torch.tensor(ratio)).tolist()
+        log_ratio = np.log(np.asarray(ratio, np.float32)).tolist()
         for _ in range(10):
             target_area = area * _uniform(scale[0], scale[1])
             aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
@@ -422,7 +438,7 @@ class ColorJitter(nn.Module):
     @staticmethod
     def get_params(brightness, contrast, saturation, hue):
         """``(order, b, c, s, h)``: a permutation of the four adjustments and their factors (None: skipped)."""
-        fn_idx = torch.randperm(4)
+        fn_idx = _randperm(4)
         b, c, s, h = (None if r is None else _uniform(r[0], r[1]) for r in (brightness, contrast, saturation, hue))
         return fn_idx, b, c, s, h
 
@@ -504,9 +520,77 @@ class RandomGrayscale(nn.Module):
 
     def forward(self, img):
         num_output_channels, _, _ = F.get_dimensions(img)
-        if torch.rand(1).item() < self.p:
+        if _rand() < self.p:
             return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
         return img
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(p={self.p})"
+
+
+class RandomErasing(nn.Module):
+    """With probability ``p``, overwrite a random rectangle (area fraction in ``scale``, aspect ratio in ``ratio``)
+    of a tensor image ``(..., C, H, W)`` with ``value`` (a number, one per channel, or "random": N(0, 1) noise)."""
+
+    def __init__(self, p: float = 0.5, scale: tuple[float, float] = (0.02, 0.33), ratio: tuple[float, float] = (0.3, 3.3),
+                 value=0, inplace: bool = False) -> None:
+        super().__init__()
+        if not isinstance(value, (numbers.Number, str, tuple, list)):
+            raise TypeError("Argument value should be either a number or str or a sequence")
+        if isinstance(value, str) and value != "random":
+            raise ValueError("If value is str, it should be 'random'")
+        if not isinstance(scale, Sequence):
+            raise TypeError("Scale should be a sequence")
+        if not isinstance(ratio, Sequence):
+            raise TypeError("Ratio should be a sequence")
+        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
+            warnings.warn("Scale and ratio should be of kind (min, max)")
+        if scale[0] < 0 or scale[1] > 1:
+            raise ValueError("Scale should be between 0 and 1")
+        if p < 0 or p > 1:
+            raise ValueError("Random erasing probability should be between 0 and 1")
+        self.p = p
+        self.scale = scale
+        self.ratio = ratio
+        self.value = value
+        self.inplace = inplace
+
+    @staticmethod
+    def get_params(img, scale: tuple[float, float], ratio: tuple[float, float], value: list[float] | None = None):
+        """``(top, left, h, w, v)`` of the rectangle and its fill ``v`` (the whole image and itself after 10 misses)."""
+        img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
+        area = img_h * img_w
+        log_ratio = np.log(np.asarray(ratio, np.float32)).tolist()
+        for _ in range(10):
+            erase_area = area * _uniform(scale[0], scale[1])
+            aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+            h = int(round(math.sqrt(erase_area * aspect_ratio)))
+            w = int(round(math.sqrt(erase_area / aspect_ratio)))
+            if not (h < img_h and w < img_w):
+                continue
+            if value is None:
+                v = (np.random.standard_normal((img_c, h, w)).astype(np.float32) if F._in_worker()
+                     else torch.empty([img_c, h, w], dtype=torch.float32).normal_())
+            else:
+                v = np.asarray(value, np.float32)[:, None, None] if F._in_worker() else torch.tensor(value)[:, None, None]
+            return _randint(0, img_h - h + 1), _randint(0, img_w - w + 1), h, w, v
+        return 0, 0, img_h, img_w, img
+
+    def forward(self, img):
+        if _rand() < self.p:
+            if isinstance(self.value, (int, float)):
+                value = [float(self.value)]
+            elif isinstance(self.value, str):
+                value = None
+            else:
+                value = [float(v) for v in self.value]
+            if value is not None and len(value) not in (1, img.shape[-3]):
+                raise ValueError("If value is a sequence, it should have either a single value or "
+                                 f"{img.shape[-3]} (number of input channels)")
+            x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio, value=value)
+            return F.erase(img, x, y, h, w, v, self.inplace)
+        return img
+
+    def __repr__(self) -> str:
+        return (f"{self.__class__.__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, value={self.value}, "
+                f"inplace={self.inplace})")
