@@ -232,7 +232,8 @@ def _inplace_sampler(name: str, make, host=None):
     (seeded from the generator's key), sparing an XLA compilation per parameter shape when modules are built."""
     def op(self, *args, generator=None, **kwargs):
         key = _gen(generator).next_key()
-        if host is not None and not isinstance(key, jax.core.Tracer) and self.dtype in (dt.float32, dt.float64):
+        eager = not isinstance(key, jax.core.Tracer) and not isinstance(self._value, jax.core.Tracer)
+        if host is not None and eager and self.dtype in (dt.float32, dt.float64):
             rng = np.random.default_rng(np.asarray(key).astype(np.uint32))
             sample = host(rng, tuple(self.shape), self.dtype.np_dtype, *args, **kwargs)
             array = jax.device_put(sample, next(iter(self._value.devices())))
