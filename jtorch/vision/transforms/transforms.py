@@ -177,6 +177,15 @@ def _randperm(n: int):
     return np.random.permutation(n) if F._in_worker() else torch.randperm(n)
 
 
+def _check_scale_ratio(scale, ratio) -> None:
+    if not isinstance(scale, Sequence):
+        raise TypeError("Scale should be a sequence")
+    if not isinstance(ratio, Sequence):
+        raise TypeError("Ratio should be a sequence")
+    if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
+        warnings.warn("Scale and ratio should be of kind (min, max)")
+
+
 class CenterCrop(nn.Module):
     """The central ``size`` window (int: square)."""
 
@@ -330,7 +339,9 @@ class RandomCrop(nn.Module):
         return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
-class _RandomFlip(nn.Module):
+class _WithProbability(nn.Module):
+    """A transform applied with probability ``p``."""
+
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
         self.p = p
@@ -339,14 +350,14 @@ class _RandomFlip(nn.Module):
         return f"{self.__class__.__name__}(p={self.p})"
 
 
-class RandomHorizontalFlip(_RandomFlip):
+class RandomHorizontalFlip(_WithProbability):
     """Mirror left-right with probability ``p``."""
 
     def forward(self, img):
         return F.hflip(img) if _rand() < self.p else img
 
 
-class RandomVerticalFlip(_RandomFlip):
+class RandomVerticalFlip(_WithProbability):
     """Mirror top-bottom with probability ``p``."""
 
     def forward(self, img):
@@ -360,12 +371,7 @@ class RandomResizedCrop(nn.Module):
                  interpolation=InterpolationMode.BILINEAR, antialias: bool | None = True) -> None:
         super().__init__()
         self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)")
+        _check_scale_ratio(scale, ratio)
         if isinstance(interpolation, int):
             interpolation = _interpolation_modes_from_int(interpolation)
         self.interpolation = interpolation
@@ -511,12 +517,11 @@ class Grayscale(nn.Module):
         return f"{self.__class__.__name__}(num_output_channels={self.num_output_channels})"
 
 
-class RandomGrayscale(nn.Module):
+class RandomGrayscale(_WithProbability):
     """Convert to greyscale (keeping the channel count) with probability ``p``."""
 
     def __init__(self, p: float = 0.1) -> None:
-        super().__init__()
-        self.p = p
+        super().__init__(p)
 
     def forward(self, img):
         num_output_channels, _, _ = F.get_dimensions(img)
@@ -524,8 +529,6 @@ class RandomGrayscale(nn.Module):
             return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
         return img
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(p={self.p})"
 
 
 class RandomErasing(nn.Module):
@@ -539,12 +542,7 @@ class RandomErasing(nn.Module):
             raise TypeError("Argument value should be either a number or str or a sequence")
         if isinstance(value, str) and value != "random":
             raise ValueError("If value is str, it should be 'random'")
-        if not isinstance(scale, Sequence):
-            raise TypeError("Scale should be a sequence")
-        if not isinstance(ratio, Sequence):
-            raise TypeError("Ratio should be a sequence")
-        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
-            warnings.warn("Scale and ratio should be of kind (min, max)")
+        _check_scale_ratio(scale, ratio)
         if scale[0] < 0 or scale[1] > 1:
             raise ValueError("Scale should be between 0 and 1")
         if p < 0 or p > 1:
