@@ -62,6 +62,18 @@ def test_read_ahead_batches_and_bad_index_surface_like_torch():
     assert got == want
 
 
+def test_in_place_changes_during_an_epoch_show_in_later_batches():
+    def case(lib):
+        ds = tensor_dataset(lib)
+        seen = []
+        for xb, yb in lib.utils.data.DataLoader(ds, batch_size=4):
+            seen.append(yb)
+            ds.tensors[1].add_(100)
+        return seen
+    got, want = both(case)
+    assert got == want
+
+
 def test_custom_collate_sees_samples_from_fast_path():
     def case(lib):
         return list(lib.utils.data.DataLoader(tensor_dataset(lib), batch_size=5,

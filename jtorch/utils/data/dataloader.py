@@ -171,19 +171,12 @@ _GATHER_AHEAD = 32
 _AHEAD_BYTES = 16 << 20
 
 
-class _Unfetched:
-    """Indices of a batch read ahead from the sampler but not gathered yet."""
-    __slots__ = ("indices",)
-
-    def __init__(self, indices):
-        self.indices = indices
-
-
 class _SingleProcessIter:
     """Batches fetched and collated in the main process.
 
     A TensorDataset batched by ``default_collate`` is read up to ``_GATHER_AHEAD`` batches (``_AHEAD_BYTES`` of
     data) at a time: one compiled gather serves them all (the sampler runs that far ahead; it runs no user code).
+    A batch whose tensors changed in place after that gather is read again, so every batch shows current data.
     """
 
     def __init__(self, loader: DataLoader):
@@ -194,7 +187,8 @@ class _SingleProcessIter:
         batches = loader.batch_sampler
         array_batches = self._ahead and type(batches) is BatchSampler and isinstance(batches.sampler, _ArraySampler)
         self._indices = batches.index_batches() if array_batches else iter(loader._index_sampler)
-        self._ready: collections.deque = collections.deque()
+        self._ready: collections.deque = collections.deque()  # (indices, batch or None)
+        self._source: tuple = ()
 
     def __iter__(self):
         return self
@@ -204,20 +198,24 @@ class _SingleProcessIter:
             return self._fetcher.fetch(next(self._indices))
         if not self._ready:
             self._read_ahead()
-        item = self._ready.popleft()
-        return self._fetcher.fetch(item.indices) if isinstance(item, _Unfetched) else item
+        indices, batch = self._ready.popleft()
+        if batch is None or any(t._value is not v for t, v in zip(self._loader.dataset.tensors, self._source)):
+            return self._fetcher.fetch(indices)  # not gathered, or the tensors changed since: read them now
+        return batch
 
     def _read_ahead(self) -> None:
         first = next(self._indices)
         dataset = self._loader.dataset
         ahead = max(1, min(_GATHER_AHEAD, _AHEAD_BYTES // max(1, len(first) * dataset.row_nbytes)))
         batches = [first] + list(itertools.islice(self._indices, ahead - 1))
+        self._source = tuple(t._value for t in dataset.tensors)
         for _, run in itertools.groupby(batches, key=len):
             run = list(run)
             try:
-                self._ready.extend(list(rows) for rows in dataset.gather_batches(run))  # default_collate's batch
+                gathered = [list(rows) for rows in dataset.gather_batches(run)]  # default_collate's batches
             except IndexError:  # fetched one at a time instead, so the error comes with its own batch
-                self._ready.extend(_Unfetched(b) for b in run)
+                gathered = [None] * len(run)
+            self._ready.extend(zip(run, gathered))
 
     def __len__(self) -> int:
         return len(self._loader)
