@@ -227,10 +227,18 @@ def _bernoulli_jit(key, probs):
                                else jnp.float32) < probs).astype(probs.dtype)
 
 
-def _inplace_sampler(name: str, make):
+def _inplace_sampler(name: str, make, host=None):
+    """Register ``Tensor.<name>``; ``host(rng, shape, dtype, *args)`` samples float32/64 eagerly with numpy
+    (seeded from the generator's key), sparing an XLA compilation per parameter shape when modules are built."""
     def op(self, *args, generator=None, **kwargs):
         key = _gen(generator).next_key()
-        array = make(key, tuple(self.shape), self.dtype.np_dtype, *args, **kwargs)
+        eager = not isinstance(key, jax.core.Tracer) and not isinstance(self._value, jax.core.Tracer)
+        if host is not None and eager and self.dtype in (dt.float32, dt.float64):
+            rng = np.random.default_rng(np.asarray(key).astype(np.uint32))
+            sample = host(rng, tuple(self.shape), self.dtype.np_dtype, *args, **kwargs)
+            array = jax.device_put(sample, next(iter(self._value.devices())))
+        else:
+            array = make(key, tuple(self.shape), self.dtype.np_dtype, *args, **kwargs)
         return self._commit_inplace_no_grad(array)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Fill ``self`` in place with samples ({name[:-1]})."
@@ -246,9 +254,13 @@ def _commit_inplace_no_grad(self, array) -> Tensor:
 Tensor._commit_inplace_no_grad = _commit_inplace_no_grad
 
 _inplace_sampler("uniform_", lambda key, shape, dtype, a=0.0, b=1.0:
-                 jax.random.uniform(key, shape, dtype, minval=a, maxval=b) if a != b else jnp.full(shape, a, dtype))
+                 jax.random.uniform(key, shape, dtype, minval=a, maxval=b) if a != b else jnp.full(shape, a, dtype),
+                 host=lambda rng, shape, dtype, a=0.0, b=1.0:
+                 np.asarray(rng.random(shape, dtype) * dtype.type(b - a) + dtype.type(a)))
 _inplace_sampler("normal_", lambda key, shape, dtype, mean=0.0, std=1.0:
-                 (jax.random.normal(key, shape, dtype) * std + mean).astype(dtype))
+                 (jax.random.normal(key, shape, dtype) * std + mean).astype(dtype),
+                 host=lambda rng, shape, dtype, mean=0.0, std=1.0:
+                 np.asarray(rng.standard_normal(shape, dtype) * dtype.type(std) + dtype.type(mean)))
 _inplace_sampler("bernoulli_", lambda key, shape, dtype, p=0.5:
                  (jax.random.uniform(key, shape) < (p._value if isinstance(p, Tensor) else p)).astype(dtype))
 _inplace_sampler("exponential_", lambda key, shape, dtype, lambd=1.0:

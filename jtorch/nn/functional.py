@@ -1546,11 +1546,58 @@ def _resample(x, *, taps):
 _INTERP_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
 
 
+def _cubic(x, a):
+    """Keys' cubic convolution kernel with parameter ``a``."""
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+def _resample_matrix(size: int, o: int, mode: str, align_corners: bool, scale_factor, antialias: bool) -> np.ndarray:
+    """``(o, size)`` weights of one axis of a bilinear/bicubic resize (PyTorch's upsample and ``_aa`` kernels)."""
+    if align_corners:
+        scale = (size - 1) / (o - 1) if o > 1 else 0.0
+    else:
+        scale = 1.0 / scale_factor if scale_factor else size / o
+    w = np.zeros((o, size))
+    dst = np.arange(o)
+    if antialias:
+        interp = 2 if mode == "bilinear" else 4
+        support = interp * 0.5 * scale if scale >= 1.0 else interp * 0.5
+        invscale = 1.0 / scale if scale >= 1.0 else 1.0
+        center = scale * (dst + 0.5)
+        for i in range(o):
+            lo = max(int(center[i] - support + 0.5), 0)
+            hi = min(int(center[i] + support + 0.5), size)
+            x = (np.arange(lo, hi) - center[i] + 0.5) * invscale
+            k = np.maximum(1 - np.abs(x), 0) if mode == "bilinear" else _cubic(x, -0.5)
+            w[i, lo:hi] = k / k.sum() if k.sum() != 0 else k
+        return w
+    src = scale * dst if align_corners else scale * (dst + 0.5) - 0.5
+    base = np.floor(src)
+    t = src - base
+    coeffs = [_cubic(t + 1, -0.75), _cubic(t, -0.75), _cubic(1 - t, -0.75), _cubic(2 - t, -0.75)]
+    for k, c in enumerate(coeffs):
+        np.add.at(w, (dst, np.clip(base.astype(np.int64) - 1 + k, 0, size - 1)), c)
+    return w
+
+
+def _interp_separable(x, *, out_shape, mode, align_corners, scales, antialias):
+    n = len(out_shape)
+    for i, o in enumerate(out_shape):
+        axis = x.ndim - n + i
+        w = _resample_matrix(x.shape[axis], o, mode, align_corners, scales[i], antialias)
+        x = jnp.moveaxis(jnp.tensordot(x, jnp.asarray(w, dtype=x.dtype), axes=([axis], [1])), -1, axis)
+    return x
+
+
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None, antialias: bool = False) -> Tensor:
     """Resize the spatial dims of (N, C, *) to ``size`` or by ``scale_factor``.
 
     Modes: nearest, nearest-exact, area, linear (3-D), bilinear / bicubic (4-D), trilinear (5-D).
+    ``antialias=True`` (4-D bilinear/bicubic) low-pass filters when downsampling, like PIL.
     """
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
@@ -1588,7 +1635,10 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         if not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
             raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
                              "4-D tensor as input")
-        raise NotImplementedError("interpolate with antialias=True is not supported by jtorch yet")
+        if mode == "lanczos":
+            raise NotImplementedError("interpolate with mode='lanczos' is not supported by jtorch yet")
+        return apply(_interp_separable, input, static=(("out_shape", out), ("mode", mode), ("align_corners",
+                     bool(align_corners)), ("scales", scales), ("antialias", True)))
     if n in (1, 2, 3) and mode == "area":
         return _adaptive_nd(n, "avg")(input, out)
     if n in (1, 2, 3) and (mode in ("nearest", "nearest-exact") or _INTERP_DIMS.get(mode) == n):

@@ -49,6 +49,31 @@ def test_getitems_fast_path_gathers_once():
     assert not calls and [b[0].shape[0] for b in batches] == [8, 8, 7]
 
 
+def test_read_ahead_batches_and_bad_index_surface_like_torch():
+    def case(lib):
+        loader = lib.utils.data.DataLoader(tensor_dataset(lib), batch_sampler=[[0, 1], [-2, 3], [4], [5, 23], [6, 7]])
+        it, seen = iter(loader), []
+        try:
+            while True:
+                seen.append(next(it))
+        except Exception as e:  # noqa: BLE001 - the error and the batches before it are compared
+            return [seen, type(e).__name__, str(e)]
+    got, want = both(case)
+    assert got == want
+
+
+def test_in_place_changes_during_an_epoch_show_in_later_batches():
+    def case(lib):
+        ds = tensor_dataset(lib)
+        seen = []
+        for xb, yb in lib.utils.data.DataLoader(ds, batch_size=4):
+            seen.append(yb)
+            ds.tensors[1].add_(100)
+        return seen
+    got, want = both(case)
+    assert got == want
+
+
 def test_custom_collate_sees_samples_from_fast_path():
     def case(lib):
         return list(lib.utils.data.DataLoader(tensor_dataset(lib), batch_size=5,

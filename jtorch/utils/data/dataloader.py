@@ -1,6 +1,7 @@
 """DataLoader: batches from a dataset, in the main process or in worker processes (numpy only)."""
 from __future__ import annotations
 
+import collections
 import itertools
 import multiprocessing
 import os
@@ -12,8 +13,8 @@ from typing import Any, Callable, Iterable
 from ._utils import worker as _worker
 from ._utils.collate import collate_numpy, default_collate, default_convert, numpy_to_tensors
 from ._utils.fetch import FetcherFactory
-from .dataset import Dataset, IterableDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, draw_seed
+from .dataset import Dataset, IterableDataset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _ArraySampler, draw_seed
 
 __all__ = ["DataLoader"]
 
@@ -166,19 +167,55 @@ class DataLoader:
         return length
 
 
+_GATHER_AHEAD = 32
+_AHEAD_BYTES = 16 << 20
+
+
 class _SingleProcessIter:
-    """Batches fetched and collated in the main process."""
+    """Batches fetched and collated in the main process.
+
+    A TensorDataset batched by ``default_collate`` is read up to ``_GATHER_AHEAD`` batches (``_AHEAD_BYTES`` of
+    data) at a time: one compiled gather serves them all (the sampler runs that far ahead; it runs no user code).
+    A batch whose tensors changed in place after that gather is read again, so every batch shows current data.
+    """
 
     def __init__(self, loader: DataLoader):
         self._loader = loader
         self._fetcher = loader._fetcher_factory(loader.collate_fn)()
-        self._indices = iter(loader._index_sampler)
+        self._ahead = (type(loader.dataset) is TensorDataset and loader.collate_fn is default_collate
+                       and loader._auto_collation)
+        batches = loader.batch_sampler
+        array_batches = self._ahead and type(batches) is BatchSampler and isinstance(batches.sampler, _ArraySampler)
+        self._indices = batches.index_batches() if array_batches else iter(loader._index_sampler)
+        self._ready: collections.deque = collections.deque()  # (indices, batch or None)
+        self._source: tuple = ()
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        return self._fetcher.fetch(next(self._indices))
+        if not self._ahead:
+            return self._fetcher.fetch(next(self._indices))
+        if not self._ready:
+            self._read_ahead()
+        indices, batch = self._ready.popleft()
+        if batch is None or any(t._value is not v for t, v in zip(self._loader.dataset.tensors, self._source)):
+            return self._fetcher.fetch(indices)  # not gathered, or the tensors changed since: read them now
+        return batch
+
+    def _read_ahead(self) -> None:
+        first = next(self._indices)
+        dataset = self._loader.dataset
+        ahead = max(1, min(_GATHER_AHEAD, _AHEAD_BYTES // max(1, len(first) * dataset.row_nbytes)))
+        batches = [first] + list(itertools.islice(self._indices, ahead - 1))
+        self._source = tuple(t._value for t in dataset.tensors)
+        for _, run in itertools.groupby(batches, key=len):
+            run = list(run)
+            try:
+                gathered = [list(rows) for rows in dataset.gather_batches(run)]  # default_collate's batches
+            except IndexError:  # fetched one at a time instead, so the error comes with its own batch
+                gathered = [None] * len(run)
+            self._ready.extend(zip(run, gathered))
 
     def __len__(self) -> int:
         return len(self._loader)

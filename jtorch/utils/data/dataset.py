@@ -8,6 +8,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Generic, Iterable, Iterator, TypeVar
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
 from ..._tensor import Tensor
@@ -69,14 +71,14 @@ def _sample(rows: tuple) -> tuple:
     """Rows as the samples a dataset hands out: Tensors in the main process, numpy arrays in workers."""
     if _worker.get_worker_info() is not None:
         return rows
-    return tuple(to_tensor(np.asarray(r)) for r in rows)
+    return tuple(r if isinstance(r, Tensor) else to_tensor(np.asarray(r)) for r in rows)
 
 
 class TensorDataset(Dataset):
     """Samples are the rows ``(t0[i], t1[i], ...)`` of tensors sharing their first dimension.
 
-    The data is kept as numpy arrays so batches are gathered with one fancy index per tensor
-    (``__getitems__``) and workers never need JAX.
+    In the main process a batch (``__getitems__``) is one jitted gather of every tensor on its device;
+    worker processes, which never run JAX, gather from numpy copies made here.
     """
 
     def __init__(self, *tensors: Tensor) -> None:
@@ -92,11 +94,35 @@ class TensorDataset(Dataset):
         return self._tensors
 
     def __getitem__(self, index):
-        return _sample(tuple(a[index] for a in self._arrays))
+        if _worker.get_worker_info() is not None:
+            return tuple(a[index] for a in self._arrays)
+        return tuple(t[index] for t in self.tensors)
 
     def __getitems__(self, indices) -> GatheredRows:
-        idx = np.asarray(indices, dtype=np.intp)
-        return GatheredRows(tuple(a[idx] for a in self._arrays))
+        if _worker.get_worker_info() is not None:
+            idx = np.asarray(indices, dtype=np.intp)
+            return GatheredRows(tuple(a[idx] for a in self._arrays))
+        return GatheredRows(self.gather_batches([indices])[0])
+
+    @property
+    def row_nbytes(self) -> int:
+        """Bytes of one sample (one row of every tensor)."""
+        return sum(a[:1].nbytes for a in self._arrays)
+
+    def gather_batches(self, batches: list) -> list[tuple]:
+        """The rows ``(t0[b], t1[b], ...)`` of each of several equal-sized index lists ``b``, gathered by one
+        compiled call on the tensors' device."""
+        idx = np.asarray(batches, dtype=np.intp).reshape(len(batches), -1)
+        n = len(self)
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            bad = idx[(idx < -n) | (idx >= n)][0]
+            raise IndexError(f"index {bad} is out of bounds for dimension 0 with size {n}")
+        idx = np.where(idx < 0, idx + n, idx)
+        tensors = self.tensors
+        if not all(isinstance(t, Tensor) for t in tensors):
+            return [tuple(np.asarray(t)[i] for t in tensors) for i in idx]
+        groups = _take_rows(tuple(t._value for t in tensors), idx.astype(np.int32))
+        return [tuple(Tensor._make(r) for r in rows) for rows in groups]
 
     def __len__(self) -> int:
         return len(self._arrays[0])
@@ -107,6 +133,12 @@ class TensorDataset(Dataset):
     def __setstate__(self, state):
         self._arrays = state["_arrays"]
         self._tensors = None
+
+
+@jax.jit
+def _take_rows(arrays: tuple, idx) -> tuple:
+    """For each row ``k`` of the ``(K, B)`` indices, the rows ``idx[k]`` of every array: one compiled call."""
+    return tuple(tuple(jnp.take(a, i, axis=0) for a in arrays) for i in idx)
 
 
 class StackDataset(Dataset):

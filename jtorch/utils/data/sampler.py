@@ -151,8 +151,18 @@ class BatchSampler(Sampler):
 
     def __iter__(self) -> Iterator[list[int]]:
         if isinstance(self.sampler, _ArraySampler):
-            yield from self._slices(self.sampler.index_array())
-            return
+            return (b.tolist() for b in self.index_batches())
+        return self._grouped()
+
+    def index_batches(self) -> Iterator[np.ndarray]:
+        """The batches as int64 index arrays: slices of the epoch's index array of an array-backed sampler."""
+        indices = self.sampler.index_array()
+        bs = self.batch_size
+        stop = len(indices) - len(indices) % bs if self.drop_last else len(indices)
+        for start in range(0, stop, bs):
+            yield indices[start:start + bs]
+
+    def _grouped(self) -> Iterator[list[int]]:
         batch = []
         for idx in self.sampler:
             batch.append(idx)
@@ -161,12 +171,6 @@ class BatchSampler(Sampler):
                 batch = []
         if batch and not self.drop_last:
             yield batch
-
-    def _slices(self, indices: np.ndarray) -> Iterator[list[int]]:
-        bs = self.batch_size
-        stop = len(indices) - len(indices) % bs if self.drop_last else len(indices)
-        for start in range(0, stop, bs):
-            yield indices[start:start + bs].tolist()
 
     def __len__(self) -> int:
         if self.drop_last:
