@@ -84,6 +84,13 @@ def _program(kind: str, static: tuple, replicated: NamedSharding):
     return jax.jit(partial(_BODIES[kind], **dict(static)), out_shardings=replicated)
 
 
+def place_like(array, like):
+    """``array`` on the device(s) ``like`` lives on (unchanged while tracing)."""
+    if isinstance(array, jax.core.Tracer) or isinstance(like, jax.core.Tracer) or array.sharding == like.sharding:
+        return array
+    return jax.device_put(array, like.sharding)
+
+
 def all_reduce(mesh: ProcessMesh, x, op: str = "sum"):
     """Elementwise reduction of every rank's ``x`` (same shape and dtype everywhere)."""
     return mesh.run("reduce", x, op=op)

@@ -329,10 +329,7 @@ def _agree_on(pg: ProcessGroup, what: str, tensor: Tensor, extra: str = "") -> N
 def _write(tensor: Tensor, array) -> None:
     """Store a collective's result into ``tensor`` in place, on the tensor's own device."""
     old = tensor._value
-    if not isinstance(old, jax.core.Tracer) and not isinstance(array, jax.core.Tracer) \
-            and array.sharding != old.sharding:
-        array = jax.device_put(array, old.sharding)
-    tensor._commit_inplace(Tensor._make(array.astype(old.dtype)))
+    tensor._commit_inplace(Tensor._make(_collectives.place_like(array, old).astype(old.dtype)))
 
 
 def _done(async_op: bool) -> Work | None:
