@@ -11,7 +11,10 @@ from __future__ import annotations
 import enum
 import os
 import pickle
+import signal
+import sys
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -253,6 +256,7 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
                            "runtime (jax.distributed) can only start before JAX's backend does")
     seconds = max(1, int(timeout.total_seconds()))
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    on_sigterm = signal.getsignal(signal.SIGTERM)
     try:
         jax.distributed.initialize(f"{address}:{port}", world_size, rank, cluster_detection_method="deactivate",
                                    initialization_timeout=seconds,
@@ -260,11 +264,22 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
                                    shutdown_timeout_seconds=seconds)
     except Exception as e:
         raise DistNetworkError(f"rank {rank} could not join the process group at {address}:{port}: {e}") from None
+    # JAX's runtime catches SIGTERM (for preemption checkpoints); a worker stopped by its launcher must stop
+    signal.signal(signal.SIGTERM, on_sigterm)
+    sys.excepthook = partial(_exit_on_uncaught, sys.excepthook)
     if backend is None:
         backend = Backend(Backend.NCCL if jax.default_backend() == "gpu" else Backend.GLOO)
     pg = ProcessGroup(str(backend), rank, world_size, timeout)
     pg.mesh = _collectives.ProcessMesh(_world_devices(pg), rank)
     GroupMember.WORLD = pg
+
+
+def _exit_on_uncaught(report, *exc_info) -> None:
+    """An uncaught exception ends a rank at once: JAX's exit-time shutdown would wait for the other ranks."""
+    report(*exc_info)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)
 
 
 def _world_devices(pg: ProcessGroup) -> list:
