@@ -60,6 +60,13 @@ try:
 except ValueError as e:
     assert str(e) == "trying to initialize the default process group twice!", e
 
+# the array-level collectives also run inside jax.jit (as in a compiled training step)
+from jtorch.distributed import _collectives  # noqa: E402
+import jax  # noqa: E402
+
+traced = jax.jit(lambda a: _collectives.all_reduce(dist.GroupMember.WORLD.mesh, a * 2, "sum") + 1)
+assert np.allclose(np.asarray(traced(value(rank))), everyone.sum(0) * 2 + 1)
+
 dist.barrier()
 print(f"RANK {rank} OK", flush=True)
 dist.destroy_process_group()

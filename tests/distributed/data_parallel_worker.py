@@ -42,4 +42,16 @@ assert spread == [4, 4, 2, 1, 4], spread
 for (name, a), b in zip(inner.state_dict().items(), reference.state_dict().values()):
     assert torch.allclose(a.double(), b.double(), atol=1e-5), name
     assert len(a._value.sharding.device_set) == 1, name
+
+
+class AddsConstant(nn.Module):
+    def forward(self, x):
+        return x + torch.tensor([1.0, 2.0])
+
+
+try:
+    nn.DataParallel(AddsConstant())(torch.ones(4, 2))
+    raise AssertionError("a constant on one device was combined with a split batch")
+except RuntimeError as e:
+    assert "neither a parameter, a buffer nor an input" in str(e), e
 print("OK", flush=True)

@@ -91,3 +91,11 @@ def test_distributed_sampler_without_group_raises_like_torch():
         return type(info.value), str(info.value)
 
     assert attempt(jtorch) == attempt(torch)
+
+
+def test_init_after_the_backend_started_raises():
+    jtorch.ones(1)  # the JAX backend of this process is running
+    with pytest.raises(RuntimeError, match="init_process_group must be called before any tensor is created"):
+        jtorch.distributed.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{_free_port()}", rank=0,
+                                              world_size=1)
+    assert not jtorch.distributed.is_initialized()

@@ -123,7 +123,15 @@ class DataParallel(Module):
         inputs, kwargs = _map(lambda t: _Place.apply(t, split) if t.dim() > self.dim else _Place.apply(t, replicated),
                               (inputs, kwargs))
         with _Replicated(self.module, replicated):
-            outputs = self.module(*inputs, **kwargs)
+            try:
+                outputs = self.module(*inputs, **kwargs)
+            except ValueError as e:
+                if "incompatible devices" not in str(e):
+                    raise
+                raise RuntimeError("DataParallel: the module's forward combined its inputs with a tensor that is "
+                                   "neither a parameter, a buffer nor an input (a new constant on one device); "
+                                   "create it from the input (e.g. torch.zeros_like(x)) or register it as a "
+                                   "buffer") from None
         return _map(self._gather, outputs)
 
     def _shard_count(self, tensors: list[Tensor]) -> int:
