@@ -51,9 +51,45 @@ def train(rank: int | None = None, world_size: int | None = None, port: int | No
         ref_opt.step()
     for p, q in zip(model.parameters(), reference.parameters()):
         assert torch.allclose(p, q, atol=1e-6), f"rank {rank}: {(p - q).abs().max()}"
+    check_unused_parameters(rank, world_size, x, y)
     dist.barrier()
     print(f"RANK {rank} OK", flush=True)
     dist.destroy_process_group()
+
+
+class TwoHeads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body, self.heads, self.never = nn.Linear(4, 4), nn.ModuleList([nn.Linear(4, 2), nn.Linear(4, 2)]), \
+            nn.Linear(4, 2)
+
+    def forward(self, x, head):
+        return self.heads[head](self.body(x))
+
+
+def check_unused_parameters(rank: int, world_size: int, x, y) -> None:
+    """Rank r uses head r only: with find_unused_parameters each head's gradient is its user's over the world
+    size, and a parameter no rank uses keeps no gradient; without it, the next forward raises."""
+    torch.manual_seed(7)
+    model = TwoHeads()
+    ddp = nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
+    reference = TwoHeads()
+    reference.load_state_dict(model.state_dict())
+    halves = list(zip(x.chunk(world_size), y.chunk(world_size)))
+    F.mse_loss(ddp(halves[rank][0], rank), halves[rank][1]).backward()
+    (sum(F.mse_loss(reference(xs, r), ys) for r, (xs, ys) in enumerate(halves)) / world_size).backward()
+    for (name, p), q in zip(model.named_parameters(), reference.parameters()):
+        if name.startswith("never"):
+            assert p.grad is None, name
+        else:
+            assert torch.allclose(p.grad, q.grad, atol=1e-6), name
+    strict = nn.parallel.DistributedDataParallel(TwoHeads())
+    F.mse_loss(strict(halves[rank][0], rank), halves[rank][1]).backward()
+    try:
+        strict(halves[rank][0], rank)
+        raise AssertionError("unused parameters went unnoticed")
+    except RuntimeError as e:
+        assert "Expected to have finished reduction in the prior iteration" in str(e), e
 
 
 def die() -> None:
