@@ -304,6 +304,9 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
     """Leave the default group and shut JAX's distributed runtime down (every rank must call it)."""
     _group(group)
     GroupMember.WORLD = None
+    hook = sys.excepthook
+    if isinstance(hook, partial) and hook.func is _exit_on_uncaught:
+        sys.excepthook = hook.args[0]
     jax.distributed.shutdown()
 
 
