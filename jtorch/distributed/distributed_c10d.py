@@ -115,6 +115,7 @@ class ProcessGroup:
         self._rank, self._size = rank, world_size
         self.timeout = timeout
         self._seq = 0
+        self._published: list[int] = []  # sequence numbers of this rank's payloads still in the store
         self.mesh: _collectives.ProcessMesh | None = None
 
     def rank(self) -> int:
@@ -148,9 +149,16 @@ class ProcessGroup:
             except Exception as e:  # the runtime's timeout or lost-connection error
                 raise DistBackendError(f"rank {self._rank}: rank {r} did not join collective #{seq} within "
                                        f"{self.timeout}: {e}") from None
-        if seq:  # every rank has published #seq, so all have finished reading #seq - 1
-            client.key_value_delete(f"jtorch/{seq - 1}/{self._rank}")
+        self._published.append(seq)
+        if sources is None:  # every rank has published #seq, so all have finished reading the earlier ones
+            self.forget_before(seq)
         return out
+
+    def forget_before(self, seq: int) -> None:
+        """Delete this rank's published payloads older than ``seq`` (every rank has read them)."""
+        client = self._client()
+        while self._published and self._published[0] < seq:
+            client.key_value_delete(f"jtorch/{self._published.pop(0)}/{self._rank}")
 
     def agree(self, description: str) -> None:
         """Check that every rank is running the same collective on tensors of the same shape and dtype."""
@@ -455,4 +463,5 @@ def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_id
         pg._client().wait_at_barrier(f"jtorch/barrier/{seq}", max(1, int(timeout.total_seconds() * 1000)))
     except Exception as e:
         raise DistBackendError(f"rank {pg.rank()}: barrier #{seq} timed out after {timeout}: {e}") from None
+    pg.forget_before(seq)
     return _done(async_op)
