@@ -21,6 +21,6 @@ def run(args: list[str], timeout: float, env: dict | None = None) -> tuple[subpr
     return proc, time.monotonic() - start
 
 
-def jtorchrun(script: str, *script_args: str, nproc: int = 2, timeout: float = 60):
+def jtorchrun(script: str, *script_args: str, nproc: int = 2, timeout: float = 120):
     return run(["-m", "jtorch.distributed.run", "--standalone", "--nproc-per-node", str(nproc),
                 str(HERE / script), *script_args], timeout)

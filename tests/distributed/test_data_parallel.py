@@ -7,7 +7,7 @@ from _launch import HERE, run
 
 
 def test_data_parallel_on_4_host_devices_matches_the_unwrapped_model():
-    proc, _ = run(["-m", "jtorch", str(HERE / "data_parallel_worker.py")], timeout=90,
+    proc, _ = run(["-m", "jtorch", str(HERE / "data_parallel_worker.py")], timeout=120,
                   env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
     assert proc.returncode == 0 and "OK" in proc.stdout, proc.stdout + proc.stderr
 

@@ -38,7 +38,7 @@ def test_ddp_under_jtorchrun_matches_full_batch_training():
 
 
 def test_ddp_under_multiprocessing_spawn_matches_full_batch_training():
-    proc, _ = run(["-m", "jtorch", str(HERE / "ddp_worker.py"), "spawn", str(_free_port())], timeout=60)
+    proc, _ = run(["-m", "jtorch", str(HERE / "ddp_worker.py"), "spawn", str(_free_port())], timeout=120)
     _assert_all_ranks_ok(proc)
 
 

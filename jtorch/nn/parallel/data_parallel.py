@@ -42,10 +42,6 @@ def _mesh(devices: tuple) -> Mesh:
     return Mesh(np.array(devices, dtype=object), ("batch",))
 
 
-def _local_devices() -> list:
-    return jax.local_devices()
-
-
 def _device_index(d) -> int:
     if isinstance(d, int):
         return d
@@ -87,7 +83,7 @@ class DataParallel(Module):
 
     def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0) -> None:
         super().__init__()
-        local = _local_devices()
+        local = jax.local_devices()
         if device_ids is None:
             device_ids = list(range(len(local)))
         if not device_ids:
