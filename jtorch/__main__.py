@@ -14,6 +14,15 @@ def main(argv: list[str] | None = None) -> None:
         print("usage: python -m jtorch script.py [args...]   (or: python -m jtorch -m module [args...])")
         raise SystemExit(0 if argv else 2)
     install_as_torch()
+    try:
+        _run(argv)
+    except Exception as e:  # recorded for jtorchrun's failure summary, then raised as usual
+        from .distributed.run import write_error_file
+        write_error_file(e)
+        raise
+
+
+def _run(argv: list[str]) -> None:
     if argv[0] == "-m":
         if len(argv) < 2:
             raise SystemExit("python -m jtorch -m: a module name is required")

@@ -67,14 +67,14 @@ _KNOWN_TYPES = {"cpu", "cuda", "meta", "mps", "xla", "tpu"}
 @functools.lru_cache(maxsize=None)
 def _gpu_devices() -> tuple:
     try:
-        return tuple(jax.devices("gpu"))
+        return tuple(jax.local_devices(backend="gpu"))
     except RuntimeError:
         return ()
 
 
 @functools.lru_cache(maxsize=None)
 def _cpu_device():
-    return jax.devices("cpu")[0]
+    return jax.local_devices(backend="cpu")[0]
 
 
 def cuda_is_available() -> bool:

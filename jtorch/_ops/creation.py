@@ -20,7 +20,7 @@ from ._util import write_out
 
 @functools.lru_cache(maxsize=None)
 def _default_jax_device():
-    return jax.devices()[0]
+    return jax.local_devices()[0]
 
 
 def _jax_device(device):

@@ -32,7 +32,22 @@ class Generator:
     def __init__(self, device="cpu"):
         self.device = _dev.device(device)
         self._initial_seed = _DEFAULT_SEED
-        self._key = Tensor._make(jnp.asarray(_key_from_seed(_DEFAULT_SEED)))
+        self._box: Tensor | None = None
+        self._pending = _key_from_seed(_DEFAULT_SEED)
+
+    @property
+    def _key(self) -> Tensor:
+        """The box holding the PRNG key, made at first use: creating or seeding a generator starts no JAX
+        backend (``jtorch.distributed.init_process_group`` must come before the backend starts)."""
+        if self._box is None:
+            self._box = Tensor._make(jnp.asarray(self._pending))
+        return self._box
+
+    def _set_key(self, key: np.ndarray) -> None:
+        if self._box is None:
+            self._pending = key
+        else:
+            self._box._array = jnp.asarray(key)
 
     def manual_seed(self, seed) -> "Generator":
         """Reseed; the same seed gives the same stream."""
@@ -40,7 +55,7 @@ class Generator:
         if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
             raise RuntimeError(f"Overflow when unpacking long long")
         self._initial_seed = seed & 0xFFFFFFFFFFFFFFFF
-        self._key._array = jnp.asarray(_key_from_seed(seed))
+        self._set_key(_key_from_seed(seed))
         return self
 
     def seed(self) -> int:
@@ -54,7 +69,7 @@ class Generator:
 
     def get_state(self) -> Tensor:
         """The generator's state as a uint8 tensor (for ``set_state``)."""
-        key = np.asarray(self._key._value).astype(np.uint32)
+        key = (self._pending if self._box is None else np.asarray(self._box._value)).astype(np.uint32)
         return Tensor._make(jnp.asarray(np.frombuffer(key.tobytes(), np.uint8).copy()))
 
     def set_state(self, new_state: Tensor) -> "Generator":
@@ -64,7 +79,7 @@ class Generator:
         if len(raw) != 8:
             raise RuntimeError(f"Expected either a PhiloxCudaState or a CPUGeneratorImpl state of size 8, got "
                                f"{len(raw)}")
-        self._key._array = jnp.asarray(np.frombuffer(raw, np.uint32).copy())
+        self._set_key(np.frombuffer(raw, np.uint32).copy())
         return self
 
     def next_key(self):

@@ -137,13 +137,36 @@ def _needed_nodes(roots, targets) -> set:
     return {n for n, v in needed.items() if v}
 
 
+_final_callbacks: list | None = None  # callbacks of the backward pass that is running
+
+
+def queue_callback(callback: Callable[[], None]) -> None:
+    """Run ``callback()`` once the running backward pass has finished (PyTorch's
+    ``Variable._execution_engine.queue_callback``)."""
+    if _final_callbacks is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks.append(callback)
+
+
 def run_backward(roots: list, root_grads: list, *, retain_graph: bool, create_graph: bool,
                  capture: list | None = None, accumulate: bool = True, only_inputs: list | None = None) -> list:
-    """Propagate ``root_grads`` from the root edges through the graph.
+    """Propagate ``root_grads`` from the root edges through the graph, then run the queued final callbacks.
 
     ``capture``: edges whose incoming gradient is returned (autograd.grad); leaves are then not accumulated.
     ``only_inputs``: with ``accumulate``, the leaves to accumulate into (``backward(inputs=...)``).
     """
+    global _final_callbacks
+    outer, _final_callbacks = _final_callbacks, []
+    try:
+        captured = _propagate(roots, root_grads, retain_graph, create_graph, capture, accumulate, only_inputs)
+        while _final_callbacks:
+            _final_callbacks.pop(0)()
+    finally:
+        _final_callbacks = outer
+    return captured
+
+
+def _propagate(roots, root_grads, retain_graph, create_graph, capture, accumulate, only_inputs) -> list:
     root_nodes = [edge[0] for edge in roots]
     targets = None
     if capture is not None:
