@@ -30,6 +30,8 @@ from ._runner import install_as_torch
 from . import linalg, fft, special, nn, optim, cuda, backends
 from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
+from ._compile import compile
+from . import compiler
 
 globals().update(_TORCH_FUNCTIONS)
 

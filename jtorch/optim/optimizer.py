@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._compile.capture import hyperparameter, note_optimizer_step
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..utils.hooks import RemovableHandle
@@ -76,14 +77,6 @@ def _run_group(params, grads, states, hyper, *, rule, flags):
 
 
 _run_group_jit = jax.jit(_run_group, static_argnames=("rule", "flags"))
-
-
-def _hyper_value(v):
-    if isinstance(v, Tensor):
-        v = v.item()
-    if isinstance(v, (tuple, list)):
-        return tuple(_hyper_value(x) for x in v)
-    return np.float64(v)
 
 
 def _as_tensor_state(value, param: Tensor):
@@ -227,6 +220,7 @@ class Optimizer:
                     raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got "
                                        f"{result}.")
                 args, kwargs = result
+        note_optimizer_step()
         out = self._step(*args[1:], **kwargs)
         for hook in list(self._optimizer_step_post_hooks.values()) + list(_GLOBAL_POST_HOOKS.values()):
             hook(self, args, kwargs)
@@ -262,7 +256,7 @@ class Optimizer:
                     self.state[p].update(fresh)
         states = [{k: v._value for k, v in self.state.get(p, {}).items() if isinstance(v, Tensor)}
                   for p in params]
-        hyper = {k: _hyper_value(group[k]) for k in self._hyper_keys}
+        hyper = {k: hyperparameter(group, k) for k in self._hyper_keys}
         new_params, new_states = _run_group_jit([p._value for p in params], [p.grad._value for p in params],
                                                 states, hyper, rule=type(self)._rule, flags=self._flags(group))
         for p, new_p, new_s in zip(params, new_params, new_states):
