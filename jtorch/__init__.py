@@ -31,6 +31,8 @@ from . import linalg, fft, special, nn, optim, cuda, backends, distributed
 from . import masked, signal
 from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
+from ._compile import compile
+from . import compiler
 
 globals().update(_TORCH_FUNCTIONS)
 

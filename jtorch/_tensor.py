@@ -19,8 +19,10 @@ from . import _device as _dev
 from . import _dtype as dt
 from .autograd import grad_mode
 
-# Hook for jtorch.compile: called with each tensor whose array is read, while a trace is active.
+# Hooks for jtorch.compile (and for DataLoader workers): called with each tensor whose array is read, and
+# with each tensor created, while set.
 _read_hook = None
+_init_hook = None
 
 
 class Size(tuple):
@@ -124,6 +126,8 @@ class Tensor:
         self._accumulator_ref = None
         self._retains_grad = False
         self._is_inference = grad_mode._state.inference
+        if _init_hook is not None:
+            _init_hook(self)
 
     @classmethod
     def _make(cls, array, requires_grad: bool = False) -> "Tensor":

@@ -171,7 +171,8 @@ def _nested_str(arr: np.ndarray, indent: int, summarize: bool, fmt: _ElementForm
 
 
 def _host_values(t) -> np.ndarray:
-    arr = np.asarray(t.detach()._value)
+    from ._tensor import _host
+    arr = _host(t.detach()._value)
     if t.dtype.is_complex:
         return arr.astype(np.complex128)
     if t.dtype.is_floating_point:

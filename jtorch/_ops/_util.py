@@ -12,6 +12,12 @@ from .._tensor import Tensor, _wrap_dim
 wrap_dim = _wrap_dim
 
 
+def host_checkable(t: Tensor) -> bool:
+    """Whether ``t``'s values can be read for an argument check (not while a compiled function is traced)."""
+    import jax
+    return not isinstance(t._value, jax.core.Tracer)
+
+
 def is_scalar(x) -> bool:
     return isinstance(x, (numbers.Number, np.number, np.bool_)) and not isinstance(x, Tensor)
 

@@ -66,12 +66,14 @@ class AccumulateGrad(Node):
         leaf = self.variable
         if grad is None:
             return ()
-        if not grad_mode.is_grad_enabled():
-            grad = grad.detach()
+        from .._tensor import Tensor
         if leaf.grad is None:
-            leaf.grad = grad
-        else:
+            # a box of its own: the engine may hand the same gradient tensor to several leaves
+            leaf.grad = grad if grad_mode.is_grad_enabled() else Tensor._make(grad._value)
+        elif grad_mode.is_grad_enabled():
             leaf.grad = leaf.grad + grad
+        else:
+            leaf.grad.add_(grad)
         for hook in list(leaf._post_accumulate_hooks.values()):
             hook(leaf)
         return ()
@@ -155,6 +157,8 @@ def run_backward(roots: list, root_grads: list, *, retain_graph: bool, create_gr
     ``capture``: edges whose incoming gradient is returned (autograd.grad); leaves are then not accumulated.
     ``only_inputs``: with ``accumulate``, the leaves to accumulate into (``backward(inputs=...)``).
     """
+    from .._compile.capture import note_backward
+    note_backward()
     global _final_callbacks
     outer, _final_callbacks = _final_callbacks, []
     try:

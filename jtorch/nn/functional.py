@@ -14,7 +14,7 @@ from jax import lax
 
 from .. import _dtype as dt
 from .._ops._dispatch import apply
-from .._ops._util import np_dtype, wrap_dim
+from .._ops._util import host_checkable, np_dtype, wrap_dim
 from .._ops.random import _gen
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -996,6 +996,8 @@ def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
 
 
 def _check_targets(target: Tensor, classes: int, ignore_index: int) -> None:
+    if not host_checkable(target):
+        return
     values = np.asarray(target._value)
     bad = values[(values != ignore_index) & ((values < 0) | (values >= classes))]
     if bad.size:

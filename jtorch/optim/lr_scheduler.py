@@ -14,6 +14,7 @@ from collections import Counter
 from functools import wraps
 from typing import Any, Callable, Iterable, Sequence
 
+from .._compile.capture import run_on_host
 from .._tensor import Tensor
 from .optimizer import Optimizer
 
@@ -62,6 +63,15 @@ def _mark_optimizer_steps(optimizer: Optimizer) -> None:
         return func(opt, *args, **kwargs)
     step._wrapped_by_lr_sched = True
     optimizer.step = step
+
+
+def _on_host(step: Callable) -> Callable:
+    """A scheduler's ``step`` is Python bookkeeping: inside a compiled function it runs once per call, outside
+    the compiled program (the new lr reaches the optimizer as a traced input)."""
+    @wraps(step)
+    def host_step(self, *args, **kwargs) -> None:
+        run_on_host(step, self, *args, **kwargs)
+    return host_step
 
 
 class LRScheduler:
@@ -113,6 +123,7 @@ class LRScheduler:
     def get_lr(self) -> list:
         raise NotImplementedError
 
+    @_on_host
     def step(self, epoch: int | None = None) -> None:
         """Advance the schedule by one epoch (or jump to ``epoch``) and write the new lrs."""
         if self._step_count == 1:
@@ -367,6 +378,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         return [self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base in self.base_lrs]
 
+    @_on_host
     def step(self, epoch: float | None = None) -> None:
         """Advance one epoch, or jump to a (possibly fractional) ``epoch``."""
         if epoch is None and self.last_epoch < 0:
@@ -594,6 +606,7 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
+    @_on_host
     def step(self, metrics: Any, epoch: int | None = None) -> None:
         """Record ``metrics`` (a number or one-element tensor) for this epoch; reduce the lr on a plateau."""
         current = float(metrics)
@@ -709,6 +722,7 @@ class SequentialLR(_Composite):
 
     recursive_undo = _undo
 
+    @_on_host
     def step(self) -> None:
         """Advance one epoch in the scheduler whose span holds it (restarting it at a milestone)."""
         self.last_epoch += 1
@@ -733,6 +747,7 @@ class ChainedScheduler(_Composite):
         self._schedulers, self.optimizer = schedulers, optimizer
         self._last_lr = _lrs(schedulers[-1].optimizer)
 
+    @_on_host
     def step(self) -> None:
         """Step each chained scheduler in order."""
         for s in self._schedulers:

@@ -27,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from .._compile.capture import hyperparameter, note_optimizer_step
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..utils.hooks import RemovableHandle
@@ -177,14 +178,6 @@ def _rebind(t: Tensor, array) -> None:
         t._commit_inplace(Tensor._make(array))
 
 
-def _hyper_value(v):
-    if isinstance(v, Tensor):
-        return v._value
-    if isinstance(v, (tuple, list)):
-        return tuple(_hyper_value(x) for x in v)
-    return float(v)
-
-
 def _as_tensor_state(value, param: Tensor):
     """A loaded state value as a jtorch Tensor: floating values follow the param's dtype, ``step`` stays."""
     from .._ops.creation import tensor as make_tensor
@@ -330,6 +323,7 @@ class Optimizer:
                     raise RuntimeError(f"{hook} must return None or a tuple of (new_args, new_kwargs), but got "
                                        f"{result}.")
                 args, kwargs = result
+        note_optimizer_step()
         out = self._step(*args[1:], **kwargs)
         for hook in list(self._optimizer_step_post_hooks.values()) + list(_GLOBAL_POST_HOOKS.values()):
             hook(self, args, kwargs)
@@ -350,7 +344,7 @@ class Optimizer:
             tuple((k, bool(group[k] != 0)) for k in self._nonzero_keys)
 
     def _hypers(self, group: dict) -> dict:
-        return {k: _hyper_value(group[k]) for k in self._hyper_keys}
+        return {k: hyperparameter(group, k) for k in self._hyper_keys}
 
     def _initial_state(self, p: Tensor, group: dict) -> dict:
         """The fresh state of ``p`` from the transformation's ``init`` (for optimizers that, like PyTorch's

@@ -624,7 +624,18 @@ class Module:
             output = backward.setup_outputs(output)
         return output
 
-    __call__ = _call_impl
+    def __call__(self, *args, **kwargs):
+        compiled = self.__dict__.get("_compiled_call_impl")
+        if compiled is not None:
+            return compiled(*args, **kwargs)
+        return self._call_impl(*args, **kwargs)
+
+    def compile(self, *args, **kwargs) -> None:
+        """Compile this module's calls in place, with ``jtorch.compile``'s options; state_dict keys unchanged."""
+        from ..._compile import compile as compile_fn
+        compiled = compile_fn(self._call_impl, *args, **kwargs)
+        compiled._modules = list(self.modules())
+        self.__dict__["_compiled_call_impl"] = compiled
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:

@@ -1,0 +1,357 @@
+"""A compiled function: one XLA program per input signature, over the state the function was seen to touch.
+
+The first call runs eagerly while recording which pre-existing tensors the function reads (parameters,
+buffers, gradients, optimizer state, the RNG key...) and whether it runs ``backward``; that run also creates
+any lazily made state. Later calls trace the function once per signature with those boxes' arrays as inputs
+(a box read during the trace that is not an input aborts it; the call then runs eagerly, and the next one
+traces again with the box lifted). The program returns the function's outputs, the new arrays of every input
+box it changed, and of every tensor it created that outlives it (a fresh ``.grad``); each call rebinds those
+boxes, so outside references stay valid.
+
+Two kinds of program: a function that runs ``backward`` (a training step) is one jitted program whose
+changed state is donated and whose outputs come back detached; any other function (a forward) is recorded
+as a single differentiable op, so gradients flow through it to parameters and inputs.
+"""
+from __future__ import annotations
+
+import gc
+import types
+import warnings
+from typing import Any, Callable
+
+import jax
+import numpy as np
+from jax.extend import core as jax_core
+
+from .. import _tensor
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from . import capture as cap_mod
+from .errors import TracedValueError, raise_host_read_in_trace
+
+_TRACER_ERRORS = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
+                  jax.errors.TracerBoolConversionError, jax.errors.TracerIntegerConversionError,
+                  jax.errors.NonConcreteBooleanIndexError)
+
+counters: dict = {"traces": 0, "eager_runs": 0, "graph_breaks": 0}
+
+
+def _is_tracer(a) -> bool:
+    return isinstance(a, jax.core.Tracer)
+
+
+class _Program:
+    """One traced signature: which boxes feed it, which it rebinds, and the compiled function."""
+
+    def __init__(self, fn, inputs, scalar_slots, out_tree, out_kinds, rebind, host_calls, host_arg_slots,
+                 differentiable, donate):
+        self.inputs = inputs              # boxes whose arrays are read (state, then argument tensors)
+        self.scalar_slots = scalar_slots  # (container, key) hyperparameters passed as float64 scalars
+        self.out_tree = out_tree
+        self.out_kinds = out_kinds        # per output leaf: ("tensor", requires_grad) or ("const", value)
+        self.rebind = rebind              # boxes given a new array by each call, in output order
+        self.host_calls = host_calls      # (before_program, fn, args, kwargs, arg_leaves, treedef)
+        self.host_arg_slots = host_arg_slots
+        self.differentiable = differentiable
+        self.fn = fn
+        self.jitted = None if differentiable else jax.jit(fn, donate_argnums=donate)
+        # the op saves its inputs for backward, except the buffers it updates itself
+        rebound = {id(t) for t in rebind}
+        self.saves = tuple(i for i, t in enumerate(inputs) if id(t) not in rebound)
+
+    def run(self, arg_tensors: list):
+        for before, fn, args, kwargs, *_ in self.host_calls:
+            if before:
+                fn(*args, **kwargs)
+        scalars = [float(c[k]) for c, k in self.scalar_slots]
+        n_tensor_outs = sum(1 for kind in self.out_kinds if kind[0] == "tensor")
+        if self.differentiable:
+            from .._ops._dispatch import apply
+            n_fixed = len(self.inputs) + len(scalars)
+            saves = self.saves + tuple(range(n_fixed, n_fixed + len(arg_tensors)))
+            results = apply(self.fn, *self.inputs, *scalars, *arg_tensors, name="CompiledFunctionBackward",
+                            saves=saves)
+            results = results if isinstance(results, tuple) else (results,)
+            outs = [r if req else Tensor._make(r._array) for r, req in
+                    zip(results[:n_tensor_outs], (k[1] for k in self.out_kinds if k[0] == "tensor"))]
+            new_arrays = [r._array for r in results[n_tensor_outs:]]
+        else:
+            arrays = self.jitted(*[t._value for t in self.inputs], *scalars, *[t._value for t in arg_tensors])
+            outs = [Tensor._make(a) for a in arrays[:n_tensor_outs]]
+            new_arrays = arrays[n_tensor_outs:]
+        n_rebind = len(self.rebind)
+        _rebind(self.rebind, new_arrays[:n_rebind])
+        host_values = iter(new_arrays[n_rebind:])
+        for before, fn, args, kwargs, leaves, treedef in self.host_calls:
+            if not before:
+                if leaves is not None:
+                    args, kwargs = jax.tree_util.tree_unflatten(
+                        treedef, [Tensor._make(next(host_values)) if slot else leaf
+                                  for leaf, slot in zip(leaves, self.host_arg_slots[id(leaves)])])
+                fn(*args, **kwargs)
+        it = iter(outs)
+        leaves = [next(it) if kind[0] == "tensor" else kind[1] for kind in self.out_kinds]
+        return jax.tree_util.tree_unflatten(self.out_tree, leaves)
+
+
+def _rebind(boxes: list, arrays) -> None:
+    """Give each box its new array, as an in-place write: versions move on, views re-derive."""
+    counters_seen = {}
+    for t, a in zip(boxes, arrays):
+        t._array = a
+        counters_seen[id(t._version_counter)] = t._version_counter
+    for c in counters_seen.values():
+        c[0] += 1
+    for t in boxes:
+        if t._view is not None:
+            t._view.synced = t._version_counter[0]
+
+
+class CompiledFunction:
+    """``fn`` compiled: call it as ``fn``. ``trace_count`` counts the programs traced so far."""
+
+    def __init__(self, fn: Callable, *, fullgraph: bool = False, modules: list | None = None):
+        self.fn = fn
+        self.fullgraph = fullgraph
+        self.trace_count = 0
+        self._state: dict = {}          # id -> pre-existing Tensor the function reads
+        self._scalar_slots: dict = {}   # (id(container), key) -> (container, key)
+        self._programs: dict = {}
+        self._recorded = False
+        self._eager_only = False
+        self._differentiable = True
+        self._modules = modules
+        self.__wrapped__ = fn
+        for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
+            try:
+                setattr(self, attr, getattr(fn, attr))
+            except AttributeError:
+                pass
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else types.MethodType(self, obj)
+
+    def __call__(self, *args, **kwargs):
+        if self._eager_only or cap_mod.is_tracing():
+            return self.fn(*args, **kwargs)
+        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs))
+        arg_tensors = list({id(leaf): leaf for leaf in leaves if isinstance(leaf, Tensor)}.values())
+        if not self._recorded:
+            return self._run_recording(args, kwargs)
+        key = self._key(leaves, treedef)
+        program = self._programs.get(key)
+        if program is None:
+            try:
+                program = self._trace(args, kwargs, leaves, treedef, arg_tensors)
+            except cap_mod.NewState:
+                return self._run_recording(args, kwargs)
+            except TracedValueError as e:
+                if self.fullgraph:
+                    raise
+                counters["graph_breaks"] += 1
+                warnings.warn(f"jtorch.compile: running {getattr(self.fn, '__qualname__', self.fn)} eagerly from "
+                              f"now on: {e}", UserWarning, stacklevel=2)
+                self._eager_only = True
+                return self.fn(*args, **kwargs)
+            self._programs[key] = program
+        return program.run(arg_tensors)
+
+    # ------------------------------------------------------------------ signatures
+    def _key(self, leaves: list, treedef) -> tuple:
+        parts = []
+        for leaf in leaves:
+            if isinstance(leaf, Tensor):
+                a = leaf._value
+                parts.append((a.shape, a.dtype, leaf.requires_grad))
+            else:
+                try:
+                    hash(leaf)
+                    parts.append(("py", type(leaf), leaf))
+                except TypeError:
+                    parts.append(("id", id(leaf)))
+        modes = tuple(m.training for m in self._guarded_modules())
+        return (treedef, tuple(parts), modes, grad_mode.is_grad_enabled(), len(self._state),
+                len(self._scalar_slots))
+
+    def _guarded_modules(self) -> list:
+        if self._modules is None:
+            self._modules = _modules_reachable_from(self.fn)
+        return self._modules
+
+    # ------------------------------------------------------------------ eager runs
+    def _run_recording(self, args, kwargs):
+        """Run eagerly, noting the pre-existing tensors read and the hyperparameters used."""
+        cap = cap_mod.Capture(dict(self._state), tracing=False)
+        for leaf in jax.tree_util.tree_leaves((args, kwargs)):
+            if isinstance(leaf, Tensor):
+                cap.lifted[id(leaf)] = leaf
+        with cap_mod.capturing(cap):
+            out = self.fn(*args, **kwargs)
+        counters["eager_runs"] += 1
+        self._state.update(cap.discovered)
+        self._scalar_slots.update(cap.scalar_slots)
+        if not self._recorded:
+            self._differentiable = not cap.backward_ran
+            self._recorded = True
+        return out
+
+    # ------------------------------------------------------------------ tracing
+    def _trace(self, args, kwargs, leaves, treedef, arg_tensors) -> _Program:
+        arg_ids = {id(t) for t in arg_tensors}
+        state = [t for i, t in self._state.items() if i not in arg_ids]
+        boxes = state + arg_tensors
+        slots = list(self._scalar_slots.values())
+        differentiable = self._differentiable
+        snapshot = [_Snapshot(t) for t in boxes]
+        layout: dict = {}
+
+        def traced(*flat):
+            box_arrays = flat[:len(state)]
+            scalar_values = flat[len(state):len(state) + len(slots)]
+            given = flat[len(state) + len(slots):]
+            inputs = list(box_arrays) + list(given)
+            for t, a in zip(boxes, inputs):
+                t._array = a
+                if t._view is not None:
+                    t._view.synced = t._version_counter[0]
+            cap = cap_mod.Capture({id(t): t for t in boxes}, tracing=True,
+                                  scalar_inputs={(id(c), k): v for (c, k), v in zip(slots, scalar_values)})
+            with cap_mod.capturing(cap):
+                out = self.fn(*args, **kwargs)
+            with cap_mod.paused():
+                return _collect_outputs(out, boxes, inputs, cap, differentiable, layout)
+
+        in_avals = ([jax.ShapeDtypeStruct(t._array.shape, t._array.dtype) for t in state]
+                    + [jax.ShapeDtypeStruct((), np.float64, weak_type=True)] * len(slots)
+                    + [jax.ShapeDtypeStruct(t._array.shape, t._array.dtype) for t in boxes[len(state):]])
+        try:
+            closed = jax.make_jaxpr(traced)(*in_avals)
+        except cap_mod.NewState:
+            for s in snapshot:
+                s.restore(structure=True)
+            self._state.update(layout.get("discovered", {}))
+            raise
+        except _TRACER_ERRORS as e:
+            for s in snapshot:
+                s.restore(structure=True)
+            raise_host_read_in_trace(e)
+        except BaseException:
+            for s in snapshot:
+                s.restore(structure=True)
+            raise
+        for s in snapshot:
+            s.restore(structure=False)
+        self.trace_count += 1
+        counters["traces"] += 1
+        program_fn = jax_core.jaxpr_as_fun(closed)
+
+        def fn(*flat):
+            return tuple(program_fn(*flat))
+        changed_ids = {id(t) for t in layout["changed"]}
+        donate = tuple(i for i, t in enumerate(state) if id(t) in changed_ids) if not differentiable else ()
+        host_arg_slots = {id(leaves_): slots_ for leaves_, slots_ in layout["host_arg_slots"]}
+        program = _Program(fn, state, slots, layout["out_tree"], layout["out_kinds"],
+                           layout["changed"] + layout["escaped"], layout["host_calls"], host_arg_slots,
+                           differentiable, donate)
+        return program
+
+
+def _collect_outputs(out, boxes, inputs, cap, differentiable, layout) -> list:
+    """The flat outputs of a traced run: returned tensors, changed boxes, escaped tensors, deferred args."""
+    out_leaves, out_tree = jax.tree_util.tree_flatten(out)
+    arrays, kinds = [], []
+    for leaf in out_leaves:
+        if isinstance(leaf, Tensor):
+            arrays.append(leaf._value)
+            kinds.append(("tensor", bool(differentiable and leaf.requires_grad)))
+        else:
+            kinds.append(("const", leaf))
+    changed = []
+    for t, a in zip(boxes, inputs):
+        final = t._value
+        if final is not a:
+            changed.append(t)
+            arrays.append(final)
+    host_calls, host_arg_slots, host_arrays = [], [], []
+    for before, fn, args, kwargs in cap.host_calls:
+        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs))
+        slots = [isinstance(x, Tensor) and _is_tracer(x._array) for x in leaves]
+        if any(slots):
+            if before:
+                raise_host_read_in_trace()
+            host_arrays.extend(x._value for x, s in zip(leaves, slots) if s)
+            host_arg_slots.append((leaves, slots))
+            host_calls.append((before, fn, args, kwargs, leaves, treedef))
+        else:
+            host_calls.append((before, fn, args, kwargs, None, None))
+    del out, out_leaves
+    gc.collect()
+    escaped = [t for t in cap.alive_created() if _is_tracer(t._array) and t._view is None]
+    for t in escaped:
+        t.grad_fn = None
+        arrays.append(t._array)
+    layout.update(out_tree=out_tree, out_kinds=kinds, changed=changed, escaped=escaped, host_calls=host_calls,
+                  host_arg_slots=host_arg_slots)
+    return arrays + host_arrays
+
+
+class _Snapshot:
+    """A box's fields before a trace, to put back afterwards."""
+
+    __slots__ = ("t", "array", "grad", "grad_fn", "output_nr", "version", "synced")
+
+    def __init__(self, t: Tensor):
+        self.t, self.array, self.grad, self.grad_fn = t, t._array, t._grad, t.grad_fn
+        self.output_nr, self.version = t._output_nr, t._version_counter[0]
+        self.synced = t._view.synced if t._view is not None else None
+
+    def restore(self, structure: bool) -> None:
+        t = self.t
+        t._array, t.grad_fn, t._output_nr = self.array, self.grad_fn, self.output_nr
+        t._version_counter[0] = self.version
+        if t._view is not None:
+            t._view.synced = self.synced
+        if structure:
+            t._grad = self.grad
+
+
+def _modules_reachable_from(fn) -> list:
+    """The nn.Modules a function can see through its closure, globals it names, or ``self``: their
+    train/eval flags are part of each program's signature."""
+    from ..nn.modules.module import Module
+    roots: list = []
+    target = fn
+    while True:
+        if isinstance(target, types.MethodType):
+            roots.append(target.__self__)
+            target = target.__func__
+        elif isinstance(target, CompiledFunction):
+            target = target.fn
+        elif hasattr(target, "__wrapped__"):
+            target = target.__wrapped__
+        else:
+            break
+    code = getattr(target, "__code__", None)
+    if code is not None:
+        roots.extend(c.cell_contents for c in (target.__closure__ or ()) if _cell_filled(c))
+        globs = getattr(target, "__globals__", {})
+        roots.extend(globs[n] for n in code.co_names if n in globs)
+    elif isinstance(target, Module):
+        roots.append(target)
+    modules: dict = {}
+    for obj in roots:
+        if isinstance(obj, Module):
+            for m in obj.modules():
+                modules[id(m)] = m
+    return list(modules.values())
+
+
+def _cell_filled(cell) -> bool:
+    try:
+        cell.cell_contents
+        return True
+    except ValueError:
+        return False
+
+
+__all__ = ["CompiledFunction", "counters"]

@@ -1,0 +1,235 @@
+"""jtorch.compile: a compiled step gives the eager step's parameters, buffers, optimizer state and losses."""
+import copy
+import warnings
+
+import numpy as np
+import pytest
+
+import jtorch as torch
+import jtorch.nn as nn
+import jtorch.nn.functional as F
+
+
+def _snapshot(model, opt):
+    params = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    state = {(i, k): v.detach().numpy().copy() if isinstance(v, torch.Tensor) else v
+             for i, s in enumerate(opt.state.values()) for k, v in s.items()}
+    return params, state
+
+
+def _train(build, compiled: bool, steps: int, with_scheduler: bool):
+    """Train the model ``build()`` makes for ``steps`` steps, eagerly or through jtorch.compile."""
+    torch.manual_seed(0)
+    model, opt = build()
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9) if with_scheduler else None
+    gen = np.random.default_rng(0)
+    xs = [torch.tensor(gen.standard_normal((8, 6)), dtype=torch.float32) for _ in range(steps)]
+    ys = [torch.tensor(gen.integers(0, 3, 8)) for _ in range(steps)]
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+        return loss
+
+    run = torch.compile(step, fullgraph=True) if compiled else step
+    torch.manual_seed(1)
+    losses = [run(x, y).item() for x, y in zip(xs, ys)]
+    lrs = opt.param_groups[0]["lr"]
+    return losses, _snapshot(model, opt), lrs, run
+
+
+def _sgd_mlp():
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+    return model, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-3)
+
+
+def _adam_bn_dropout():
+    model = nn.Sequential(nn.Linear(6, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.25),
+                          nn.Linear(16, 3))
+    return model, torch.optim.Adam(model.parameters(), lr=1e-2, amsgrad=True)
+
+
+def _adamw():
+    model = nn.Sequential(nn.Linear(6, 16), nn.GELU(), nn.LayerNorm(16), nn.Linear(16, 3))
+    return model, torch.optim.AdamW(model.parameters(), lr=1e-2)
+
+
+@pytest.mark.parametrize("build", [_sgd_mlp, _adam_bn_dropout, _adamw])
+@pytest.mark.parametrize("with_scheduler", [False, True])
+def test_compiled_step_matches_eager(build, with_scheduler):
+    eager_losses, (eager_params, eager_state), eager_lr, _ = _train(build, False, 6, with_scheduler)
+    losses, (params, state), lr, run = _train(build, True, 6, with_scheduler)
+    np.testing.assert_allclose(losses, eager_losses, rtol=1e-5, atol=1e-6)
+    assert params.keys() == eager_params.keys()
+    for k in params:
+        np.testing.assert_allclose(params[k], eager_params[k], rtol=1e-5, atol=1e-6, err_msg=k)
+    assert state.keys() == eager_state.keys()
+    for k in state:
+        np.testing.assert_allclose(state[k], eager_state[k], rtol=1e-5, atol=1e-6, err_msg=str(k))
+    assert lr == eager_lr
+    assert run.trace_count == 1
+
+
+def test_scheduler_changing_lr_every_step_does_not_retrace():
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1.0 / (1 + epoch))
+    x, y = torch.randn(5, 4), torch.randn(5, 2)
+
+    @torch.compile
+    def step():
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        return loss
+
+    torch.compiler.reset()
+    lrs = []
+    for _ in range(100):
+        step()
+        lrs.append(opt.param_groups[0]["lr"])
+    assert step.trace_count == 1
+    assert torch.compiler.counters["traces"] == 1
+    assert lrs == [0.5 / (2 + i) for i in range(100)]
+
+
+def test_outside_references_stay_valid_and_see_new_values():
+    model = nn.Linear(3, 1)
+    weight = model.weight
+    alias = model.weight.data
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    x = torch.ones(2, 3)
+
+    @torch.compile
+    def step():
+        opt.zero_grad()
+        model(x).sum().backward()
+        opt.step()
+
+    for _ in range(3):
+        before = weight.detach().clone()
+        step()
+        assert model.weight is weight
+        np.testing.assert_allclose(weight.detach().numpy(), before.numpy() - 2.0, rtol=1e-6)
+        np.testing.assert_allclose(alias.numpy(), weight.detach().numpy())
+        np.testing.assert_allclose(weight.grad.numpy(), np.full((1, 3), 2.0))
+
+
+def test_compiled_module_forward_is_differentiable_and_updates_buffers():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 2))
+    reference = copy.deepcopy(model)
+    compiled = torch.compile(model)
+    x = torch.randn(6, 4, requires_grad=True)
+    x_ref = x.detach().clone().requires_grad_()
+    for _ in range(3):
+        out, want = compiled(x), reference(x_ref)
+        np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-5, atol=1e-6)
+        (out ** 2).sum().backward()
+        (want ** 2).sum().backward()
+    assert out.grad_fn.name() == "CompiledFunctionBackward"
+    np.testing.assert_allclose(x.grad.numpy(), x_ref.grad.numpy(), rtol=1e-5, atol=1e-6)
+    for (name, p), q in zip(model.named_parameters(), reference.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
+    for name in ("running_mean", "running_var", "num_batches_tracked"):
+        np.testing.assert_allclose(getattr(model[1], name).numpy(), getattr(reference[1], name).numpy(),
+                                   rtol=1e-6, atol=1e-7, err_msg=name)
+    compiled.eval()
+    reference.eval()
+    np.testing.assert_allclose(compiled(x).detach().numpy(), reference(x_ref).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
+    assert compiled._compiled_call.trace_count == 2  # train and eval are different programs
+
+
+def test_optimized_module_mirrors_pytorch_layout():
+    model = nn.Sequential(nn.Linear(2, 3))
+    compiled = torch.compile(model)
+    assert list(compiled.state_dict()) == ["_orig_mod.0.weight", "_orig_mod.0.bias"]
+    assert repr(compiled).startswith("OptimizedModule(\n  (_orig_mod): Sequential(")
+    assert compiled._orig_mod is model
+    assert compiled.training and compiled._modules["_orig_mod"] is model
+
+
+def test_module_compile_in_place_keeps_state_dict_keys():
+    model = nn.Linear(3, 2)
+    model.compile()
+    x = torch.randn(4, 3)
+    eager = F.linear(x, model.weight, model.bias)
+    for _ in range(3):
+        np.testing.assert_allclose(model(x).detach().numpy(), eager.detach().numpy(), rtol=1e-6)
+    assert list(model.state_dict()) == ["weight", "bias"]
+    assert model._compiled_call_impl.trace_count == 1
+
+
+def test_new_input_shape_retraces_and_same_shape_does_not():
+    model = nn.Linear(3, 2)
+    f = torch.compile(lambda x: model(x).tanh())
+    for n in (4, 4, 5, 5, 4):
+        f(torch.randn(n, 3))
+    assert f.trace_count == 2
+
+
+def test_rng_advances_inside_compiled_function():
+    f = torch.compile(lambda x: F.dropout(x, 0.5, training=True))
+    x = torch.ones(64)
+    masks = [tuple((f(x) != 0).tolist()) for _ in range(4)]
+    assert len(set(masks)) == 4
+    torch.manual_seed(3)
+    first = [f(x).tolist() for _ in range(2)]
+    torch.manual_seed(3)
+    assert [f(x).tolist() for _ in range(2)] == first
+
+
+@pytest.mark.parametrize("body", [
+    lambda x: x.sum().item(),
+    lambda x: print(x),
+    lambda x: x if x.sum() > 0 else -x,
+])
+def test_host_reads_in_fullgraph_name_the_line(body):
+    f = torch.compile(body, fullgraph=True)
+    x = torch.ones(3)
+    f(x)  # the recording run is eager
+    with pytest.raises(torch._compile.TracedValueError, match="test_compile.py"):
+        f(x)
+
+
+def test_host_read_without_fullgraph_warns_once_and_runs_eagerly():
+    f = torch.compile(lambda x: x * x.sum().item())
+    x = torch.arange(3.0)
+    f(x)
+    with pytest.warns(UserWarning, match="eagerly"):
+        out = f(x)
+    np.testing.assert_allclose(out.numpy(), [0.0, 3.0, 6.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(f(x).numpy(), [0.0, 3.0, 6.0])
+
+
+def test_state_is_an_input_not_a_baked_in_constant():
+    scale = torch.tensor(2.0)
+    f = torch.compile(lambda x: x * scale)
+    x = torch.ones(2)
+    for _ in range(3):
+        np.testing.assert_allclose(f(x).numpy(), [2.0, 2.0])
+    scale.fill_(5.0)
+    np.testing.assert_allclose(f(x).numpy(), [5.0, 5.0])
+    assert f.trace_count == 1
+
+
+def test_is_compiling_and_disable():
+    seen = []
+    f = torch.compile(lambda x: seen.append(torch.compiler.is_compiling()) or x + 1)
+    x = torch.ones(1)
+    f(x), f(x), f(x)
+    assert seen == [False, True]
+    assert not torch.compiler.is_compiling()
+    g = lambda x: x  # noqa: E731
+    assert torch.compile(g, disable=True) is g
+    assert torch.compiler.disable(g) is g
