@@ -100,7 +100,7 @@ def jax_step(name: str, model, x, y):
             qkv = h @ p[pre + "self_attn.in_proj_weight"].T + p[pre + "self_attn.in_proj_bias"]
             q, k, v = jnp.split(qkv, 3, axis=-1)
             split = lambda t: t.reshape(t.shape[0], t.shape[1], 4, 32).transpose(0, 2, 1, 3)  # noqa: E731
-            att = jax.nn.softmax(split(q) @ split(k).transpose(0, 1, 3, 2) / np.sqrt(32.0), axis=-1) @ split(v)
+            att = jax.nn.softmax(split(q) @ split(k).transpose(0, 1, 3, 2) / 32.0 ** 0.5, axis=-1) @ split(v)
             att = att.transpose(0, 2, 1, 3).reshape(h.shape)
             att = linear(p, pre + "self_attn.out_proj", att)
             h = _layer_norm(h + att, p[pre + "norm1.weight"], p[pre + "norm1.bias"])
