@@ -147,3 +147,68 @@ def test_frozen_attributes(attr):
         return outcome(setattr, loader, attr, 2)
     got, want = (case(lib) for lib in LIBS)
     assert got == want
+
+
+ROWS = np.random.default_rng(1).standard_normal((150, 5)).astype(np.float32)
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(shuffle=True), dict(drop_last=True), dict(shuffle=True, drop_last=True),
+                                    dict(batch_size=50), dict(batch_size=1)])
+@pytest.mark.parametrize("seed", [None, 7])
+def test_read_ahead_gives_the_batches_the_sampler_selects(kwargs, seed):
+    """150 rows in batches of 4: more batches than one read-ahead, an uneven last one; same index stream."""
+    d = jtorch.utils.data
+    kwargs = {"batch_size": 4, **kwargs}
+    ds = d.TensorDataset(jtorch.from_numpy(ROWS.copy()), jtorch.arange(150))
+    gathers = []
+    gather = ds.gather_batches
+    ds.gather_batches = lambda batches: gathers.append(len(batches)) or gather(batches)
+
+    def make_generator():
+        return None if seed is None else jtorch.Generator().manual_seed(seed)
+
+    jtorch.manual_seed(3)
+    loader = d.DataLoader(ds, generator=make_generator(), **kwargs)
+    got = [(xb.numpy(), yb.numpy()) for xb, yb in loader]
+    jtorch.manual_seed(3)
+    sampler = d.RandomSampler(ds, generator=make_generator()) if kwargs.get("shuffle") else d.SequentialSampler(ds)
+    want = list(d.BatchSampler(sampler, kwargs["batch_size"], kwargs.get("drop_last", False)))
+    assert len(loader) == len(want) == len(got)
+    for (xb, yb), idx in zip(got, want):
+        assert yb.dtype == np.int64 and yb.tolist() == idx
+        np.testing.assert_array_equal(xb, ROWS[idx])
+    assert sum(gathers) == len(want) and len(gathers) < len(want)  # several batches per gather
+
+
+def test_sampler_subclass_with_its_own_iter_is_honoured():
+    def case(lib):
+        d = lib.utils.data
+
+        class Reversed(d.SequentialSampler):
+            def __iter__(self):
+                return iter(range(len(self.data_source) - 1, -1, -1))
+
+        ds = tensor_dataset(lib)
+        return [list(d.DataLoader(ds, batch_size=5, sampler=Reversed(ds))), list(d.BatchSampler(Reversed(ds), 5, False))]
+    got, want = both(case)
+    assert got == want
+
+
+def test_user_sampler_is_asked_for_one_batch_at_a_time():
+    def case(lib):
+        log = []
+
+        class Logged(lib.utils.data.Sampler):
+            def __iter__(self):
+                for i in range(23):
+                    log.append(f"draw {i}")
+                    yield i
+
+            def __len__(self):
+                return 23
+
+        for k, (_, yb) in enumerate(lib.utils.data.DataLoader(tensor_dataset(lib), batch_size=3, sampler=Logged())):
+            log.append(f"batch {k}: {yb.tolist()}")
+        return log
+    got, want = both(case)
+    assert got == want

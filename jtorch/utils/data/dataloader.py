@@ -14,7 +14,7 @@ from ._utils import worker as _worker
 from ._utils.collate import collate_numpy, default_collate, default_convert, numpy_to_tensors
 from ._utils.fetch import FetcherFactory
 from .dataset import Dataset, IterableDataset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _ArraySampler, draw_seed
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, draw_seed, iterates_index_array
 
 __all__ = ["DataLoader"]
 
@@ -174,19 +174,19 @@ _AHEAD_BYTES = 16 << 20
 class _SingleProcessIter:
     """Batches fetched and collated in the main process.
 
-    A TensorDataset batched by ``default_collate`` is read up to ``_GATHER_AHEAD`` batches (``_AHEAD_BYTES`` of
-    data) at a time: one compiled gather serves them all (the sampler runs that far ahead; it runs no user code).
-    A batch whose tensors changed in place after that gather is read again, so every batch shows current data.
+    A TensorDataset batched by ``default_collate`` through jtorch's own BatchSampler over an index-array sampler
+    (sequential, random, weighted; no user code) is read up to ``_GATHER_AHEAD`` batches (``_AHEAD_BYTES`` of
+    data) at a time: one compiled gather serves them all. A batch whose tensors changed in place after that
+    gather is read again, so every batch shows current data. Any other sampler is asked for one batch at a time.
     """
 
     def __init__(self, loader: DataLoader):
         self._loader = loader
         self._fetcher = loader._fetcher_factory(loader.collate_fn)()
-        self._ahead = (type(loader.dataset) is TensorDataset and loader.collate_fn is default_collate
-                       and loader._auto_collation)
         batches = loader.batch_sampler
-        array_batches = self._ahead and type(batches) is BatchSampler and isinstance(batches.sampler, _ArraySampler)
-        self._indices = batches.index_batches() if array_batches else iter(loader._index_sampler)
+        self._ahead = (type(loader.dataset) is TensorDataset and loader.collate_fn is default_collate
+                       and type(batches) is BatchSampler and iterates_index_array(batches.sampler))
+        self._indices = batches.index_batches() if self._ahead else iter(loader._index_sampler)
         self._ready: collections.deque = collections.deque()  # (indices, batch or None)
         self._source: tuple = ()
 

@@ -49,6 +49,12 @@ class _ArraySampler(Sampler):
         return iter(self.index_array().tolist())
 
 
+def iterates_index_array(sampler) -> bool:
+    """Whether iterating ``sampler`` yields exactly its ``index_array()``: a subclass that redefines ``__iter__``
+    is iterated as it says."""
+    return isinstance(sampler, _ArraySampler) and type(sampler).__iter__ is _ArraySampler.__iter__
+
+
 class SequentialSampler(_ArraySampler):
     """Indices ``0, 1, ..., len(data_source) - 1``."""
 
@@ -57,9 +63,6 @@ class SequentialSampler(_ArraySampler):
 
     def index_array(self) -> np.ndarray:
         return np.arange(len(self.data_source))
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(range(len(self.data_source)))
 
     def __len__(self) -> int:
         return len(self.data_source)
@@ -150,7 +153,7 @@ class BatchSampler(Sampler):
         self.drop_last = drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
-        if isinstance(self.sampler, _ArraySampler):
+        if iterates_index_array(self.sampler):
             return (b.tolist() for b in self.index_batches())
         return self._grouped()
 
