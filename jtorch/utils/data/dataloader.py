@@ -211,11 +211,14 @@ class _SingleProcessIter:
         self._source = tuple(t._value for t in dataset.tensors)
         for _, run in itertools.groupby(batches, key=len):
             run = list(run)
-            try:
-                gathered = [list(rows) for rows in dataset.gather_batches(run)]  # default_collate's batches
-            except IndexError:  # fetched one at a time instead, so the error comes with its own batch
-                gathered = [None] * len(run)
-            self._ready.extend(zip(run, gathered))
+            # a run shorter than a full read-ahead (an epoch's tail) is gathered batch by batch: compiling a
+            # program for each tail length would cost more than the calls it saves
+            for part in [run] if len(run) == ahead else [[b] for b in run]:
+                try:
+                    gathered = [list(rows) for rows in dataset.gather_batches(part)]  # default_collate's batches
+                except IndexError:  # fetched one at a time instead, so the error comes with its own batch
+                    gathered = [None] * len(part)
+                self._ready.extend(zip(part, gathered))
 
     def __len__(self) -> int:
         return len(self._loader)
