@@ -62,14 +62,14 @@ class TransformBackward(Node):
 
     def __init__(self, name: str, edges: list):
         super().__init__(tuple(e for e in edges if e is not None), 1)
-        self._name = name
+        self._transform = name
 
     def name(self) -> str:
-        return self._name
+        return "".join(part.capitalize() for part in self._transform.split("_")) + "Backward0"
 
     def apply(self, grad_outputs: list) -> tuple:
         raise NotImplementedError(
-            f"jtorch.func.{self._name}: backward() through a jtorch.func transform's result into tensors that "
+            f"jtorch.func.{self._transform}: backward() through a jtorch.func transform's result into tensors that "
             "require grad outside it (its inputs or tensors it captured, such as a module's parameters) is not "
             "supported; take the whole derivative with jtorch.func, passing those tensors as arguments "
             "(functional_call for a module's parameters)")
