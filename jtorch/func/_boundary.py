@@ -148,3 +148,37 @@ def guard_rng(randomness: str, transform: str, key=None):
                                "jax.jit) and would have left a traced key in jtorch's default generator; pass a PRNG "
                                "key with rng=... (see docs/jax_interop.md)")
         gen_box._array = after
+
+
+def through_outer_graph(name: str, core, inputs):
+    """``core(inputs)`` (a transform applied to ``inputs``, returning a pytree of Tensors), made differentiable
+    for PyTorch's autograd in the Tensors of ``inputs`` that require grad: the whole transform is recorded as
+    one op whose backward is JAX's vjp of it. When the call also depends on captured tensors that require
+    grad, or drew random numbers (a replay would draw others), backward through the result raises instead."""
+    leaves, treedef = tree_flatten(inputs)
+    wanted = [i for i, t in enumerate(leaves) if isinstance(t, Tensor) and t.requires_grad]
+    if not (wanted and grad_mode.is_grad_enabled()):
+        return core(inputs)
+    from .._ops._dispatch import apply
+    layout: dict = {}
+
+    def pure(*arrays):
+        given = list(leaves)
+        for i, a in zip(wanted, arrays):
+            given[i] = Tensor._make(a)
+        out_leaves, layout["treedef"] = tree_flatten(core(tree_unflatten(treedef, given)))
+        layout["captured"] = [grad_edge(t) for t in out_leaves if t.requires_grad]
+        return tuple(t._value for t in out_leaves)
+
+    gen_box = _generator_box()
+    key = gen_box._array
+    node_name = "".join(part.capitalize() for part in name.split("_")) + "Backward0"
+    results = apply(pure, *(leaves[i] for i in wanted), name=node_name, jit=False)
+    result = tree_unflatten(layout["treedef"], list(results))
+    if layout["captured"] or gen_box._array is not key:
+        edges = [grad_edge(leaves[i]) for i in wanted] + layout["captured"]
+        node = TransformBackward(name, edges)
+        for t in results:
+            if t.grad_fn is not None:
+                t.grad_fn = node
+    return result

@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 
 from .._tensor import Tensor
-from ._boundary import (Outputs, box, check_argnums, guard_rng, link_outer_graph, tensors_only, tree_flatten,
-                        tree_unflatten)
+from ._boundary import (Outputs, box, check_argnums, guard_rng, link_outer_graph, tensors_only, through_outer_graph,
+                        tree_flatten, tree_unflatten)
 
 argnums_t = int | tuple[int, ...]
 
@@ -64,7 +64,8 @@ def grad_and_value(func: Callable, argnums: argnums_t = 0, has_aux: bool = False
     has the structure of the argument (a tuple of them when ``argnums`` is a tuple)."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        return _grad_and_value(func, argnums, has_aux, args, kwargs, "grad_and_value")
+        return through_outer_graph("grad_and_value", lambda a: _grad_and_value(func, argnums, has_aux, a, kwargs,
+                                                                               "grad_and_value"), args)
     return wrapper
 
 
@@ -72,7 +73,8 @@ def grad(func: Callable, argnums: argnums_t = 0, has_aux: bool = False) -> Calla
     """``func``'s gradient w.r.t. the arguments at ``argnums`` (``(grads, aux)`` with ``has_aux``)."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        grads, value = _grad_and_value(func, argnums, has_aux, args, kwargs, "grad")
+        grads, value = through_outer_graph("grad", lambda a: _grad_and_value(func, argnums, has_aux, a, kwargs,
+                                                                             "grad"), args)
         return (grads, value[1]) if has_aux else grads
     return wrapper
 
@@ -144,6 +146,10 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False):
 def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False, has_aux: bool = False):
     """``(func(*primals), jvp_out)`` (and ``aux`` with ``has_aux``): the output and its directional derivative
     along ``tangents`` (one per primal, each shaped like it)."""
+    return through_outer_graph("jvp", lambda pt: _jvp(func, *pt, has_aux), (primals, tangents))
+
+
+def _jvp(func, primals, tangents, has_aux):
     for what, value in (("primals", primals), ("tangents", tangents)):
         if not isinstance(value, tuple):
             raise RuntimeError(f"jvp(f, primals, tangents): Expected {what} to be a tuple. E.g. it should be valid "
@@ -188,6 +194,9 @@ def _tangent_like(p, t):
 def _jacobian(transform, name: str, func, argnums, has_aux, randomness: str, only_tensors: str):
     @functools.wraps(func)
     def wrapper(*args):
+        return through_outer_graph(name, call, args)
+
+    def call(args):
         nums = check_argnums(argnums, len(args))
         diff = tuple(_diff_arrays(args[i], name) for i in nums)
         outs, aux_outs = Outputs(), Outputs()

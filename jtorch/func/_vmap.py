@@ -7,7 +7,7 @@ from typing import Callable
 import jax
 
 from .._tensor import Tensor
-from ._boundary import box, guard_rng, link_outer_graph, tree_flatten, tree_unflatten, unbox
+from ._boundary import box, guard_rng, link_outer_graph, through_outer_graph, tree_flatten, tree_unflatten, unbox
 
 in_dims_t = int | tuple
 out_dims_t = int | tuple
@@ -37,7 +37,7 @@ def vmap(func: Callable, in_dims: in_dims_t = 0, out_dims: out_dims_t = 0, rando
 
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
-        return _vmap_call(func, in_dims, out_dims, randomness, args, kwargs)
+        return through_outer_graph("vmap", lambda a: _vmap_call(func, in_dims, out_dims, randomness, a, kwargs), args)
     return wrapped
 
 

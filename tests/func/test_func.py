@@ -94,6 +94,39 @@ CASES = {
 }
 
 
+
+
+def _backward_into_inputs(lib, transform):
+    x, y = t(lib, A).requires_grad_(), t(lib, B).requires_grad_()
+    out = transform(lib, x, y)
+    sum(o.sum() for o in _leaves(out) if o.requires_grad).backward()
+    return out, x.grad, y.grad
+
+
+def _leaves(tree):
+    if isinstance(tree, (tuple, list)):
+        return [leaf for item in tree for leaf in _leaves(item)]
+    if isinstance(tree, dict):
+        return [leaf for item in tree.values() for leaf in _leaves(item)]
+    return [tree]
+
+
+THROUGH = {
+    "grad": lambda lib, x, y: lib.func.grad(lambda a, b: (a.sin() * b ** 2).sum())(x, y),
+    "grad_and_value": lambda lib, x, y: lib.func.grad_and_value(lambda a: (a ** 3).sum())(x),
+    "vmap": lambda lib, x, y: lib.func.vmap(lambda a, b: a * b.exp(), in_dims=(0, None))(x, y),
+    "jacrev": lambda lib, x, y: lib.func.jacrev(lambda a, b: a * b.sin(), argnums=(0, 1))(x, y),
+    "jacfwd": lambda lib, x, y: lib.func.jacfwd(lambda a: a.exp() * a.sum())(x),
+    "hessian": lambda lib, x, y: lib.func.hessian(lambda a, b: (a ** 3 * b).sum(), argnums=(0, 1))(x, y),
+    "jvp": lambda lib, x, y: lib.func.jvp(lambda a: a.sin() * a, (x,), (y,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(THROUGH))
+def test_backward_through_transform(name):
+    check(lambda lib: _backward_into_inputs(lib, THROUGH[name]))
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_transform(name):
     same(CASES[name])
@@ -201,6 +234,7 @@ FUNCTIONAL = {
         lib.func.grad(lambda p, x, y: ((lib.func.functional_call(lib.nn.Linear(3, 2), p, (x,)) - y) ** 2).sum()),
         in_dims=(None, 0, 0))(_linear_params(lib), t(lib, M), t(lib, M[:, :2])),
     "stack_module_state_ensemble": lambda lib: _ensemble(lib),
+    "ensemble_backward_to_stacked_params": lambda lib: _ensemble_backward(lib),
 }
 
 
@@ -240,6 +274,12 @@ def _ensemble(lib):
     out = lib.func.vmap(lambda p, b, x: lib.func.functional_call(models[0], (p, b), (x,)), in_dims=(0, 0, None))(
         params, buffers, t(lib, M))
     return out, params
+
+
+def _ensemble_backward(lib):
+    out, params = _ensemble(lib)
+    (out ** 2).mean().backward()
+    return {k: p.grad for k, p in params.items()}
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONAL))
