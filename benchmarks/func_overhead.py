@@ -1,8 +1,8 @@
 """Per-call cost of ``jtorch.func.grad`` against hand-written ``jax.grad`` (and torch.func.grad), interleaved.
 
 The loss is a small MLP (Linear 32->64, tanh, Linear 64->10, mean squared error, batch 16) as a function of its
-parameter dict; the same algorithm on both sides, so the ratio is the transform's overhead. Eager: each call traces the function under the transform (jtorch: the module's forward through
-functional_call; JAX: jnp code). Jitted: the whole gradient call inside ``jax.jit`` (jtorch via from_jax), so
+parameter dict; the same algorithm on both sides, so the ratio is the transform's overhead. Eager: each call
+traces the function under the transform (jtorch: the module's forward through functional_call; JAX: jnp code). Jitted: the whole gradient call inside ``jax.jit`` (jtorch via from_jax), so
 only the compiled program runs per call.
 
     python benchmarks/func_overhead.py [--rounds 15] [--calls 20]

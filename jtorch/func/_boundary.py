@@ -28,12 +28,12 @@ def unbox(tree):
     return jax.tree_util.tree_map(lambda t: t._value if isinstance(t, Tensor) else t, tree)
 
 
-def tensors_only(tree, what: str, error=ValueError):
+def tensors_only(tree, what: str):
     """The arrays of ``tree``, whose leaves must all be Tensors (PyTorch's check on transformed inputs)."""
     leaves, treedef = tree_flatten(tree)
     for leaf in leaves:
         if not isinstance(leaf, Tensor):
-            raise error(what.format(type(leaf)))
+            raise ValueError(what.format(type(leaf)))
     return tree_unflatten(treedef, [t._value for t in leaves])
 
 
