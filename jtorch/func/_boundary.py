@@ -10,6 +10,7 @@ import contextlib
 
 import jax
 
+from .. import _tensor
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import Node, grad_edge
@@ -110,6 +111,43 @@ def check_argnums(argnums, n_args: int) -> tuple[int, ...]:
             raise RuntimeError(f"Got argnum={a}, but only {n_args} positional inputs")
         out.append(a % n_args)
     return tuple(out)
+
+
+@contextlib.contextmanager
+def guard_captured(transform: str):
+    """Refuse in-place writes of traced values into tensors that existed before the transform (a BatchNorm
+    running mean updated from a traced batch): such a tensor is put back and PyTorch's kind of error raised,
+    instead of a JAX tracer escaping into it."""
+    prev_read, prev_init = _tensor._read_hook, _tensor._init_hook
+    created: set = set()
+    seen: dict = {}
+
+    def on_read(t):
+        key = id(t)
+        if key not in created and key not in seen:
+            seen[key] = (t, t._array)
+        if prev_read is not None:
+            prev_read(t)
+
+    def on_init(t):
+        created.add(id(t))
+        if prev_init is not None:
+            prev_init(t)
+
+    _tensor._read_hook, _tensor._init_hook = on_read, on_init
+    try:
+        yield
+    finally:
+        _tensor._read_hook, _tensor._init_hook = prev_read, prev_init
+        leaked = [(t, a) for t, a in seen.values()
+                  if t._array is not a and isinstance(t._array, jax.core.Tracer) and not isinstance(a, jax.core.Tracer)]
+        for t, a in leaked:
+            t._array = a
+    if leaked:
+        raise RuntimeError(f"During a {transform} transform, the function provided attempted an in-place operation "
+                           f"that would mutate a captured Tensor of shape {list(leaked[0][1].shape)} with a value "
+                           "computed from the transformed inputs. This is not supported; pass the mutated Tensor(s) "
+                           "as inputs (for BatchNorm, use eval() or track_running_stats=False).")
 
 
 def _generator_box():

@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 
 from .._tensor import Tensor
-from ._boundary import (Outputs, box, check_argnums, guard_rng, link_outer_graph, tensors_only, through_outer_graph,
-                        tree_flatten, tree_unflatten)
+from ._boundary import (Outputs, box, check_argnums, guard_captured, guard_rng, link_outer_graph, tensors_only,
+                        through_outer_graph, tree_flatten, tree_unflatten)
 
 argnums_t = int | tuple[int, ...]
 
@@ -97,7 +97,7 @@ def _grad_and_value(func, argnums, has_aux, args, kwargs, name):
         flat = outs.split((out, aux))
         return flat[0], flat
 
-    with guard_rng("same", name):
+    with guard_captured(name), guard_rng("same", name):
         (_, flat), grads = jax.value_and_grad(scalar_fn, argnums=tuple(range(len(nums))), has_aux=True)(*diff)
     value = outs.join(flat)
     grads = box(grads if isinstance(argnums, tuple) else grads[0])
@@ -120,7 +120,7 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False):
         _only_tensors(out, message)
         return outs.split(out), aux_outs.split(aux)
 
-    with guard_rng("same", "vjp"):
+    with guard_captured("vjp"), guard_rng("same", "vjp"):
         flat, pullback, aux_flat = jax.vjp(fn, *arrays, has_aux=True)
     out = link_outer_graph("vjp", outs.join(flat), primals, outs)
 
@@ -176,7 +176,7 @@ def _jvp(func, primals, tangents, has_aux):
         _only_tensors(out, _JVP_ONLY_TENSORS)
         return outs.split(out), aux_outs.split(aux)
 
-    with guard_rng("same", "jvp"):
+    with guard_captured("jvp"), guard_rng("same", "jvp"):
         flat, tangent_flat, aux_flat = jax.jvp(fn, p_arrays, t_arrays, has_aux=True)
     result = link_outer_graph("jvp", (outs.join(flat), outs.join(tangent_flat)), (primals, tangents), outs)
     return (*result, aux_outs.join(aux_flat)) if has_aux else result
@@ -209,7 +209,7 @@ def _jacobian(transform, name: str, func, argnums, has_aux, randomness: str, onl
             return outs.split(out), aux_outs.split(aux)
 
         positions = tuple(range(len(nums))) if isinstance(argnums, tuple) else 0
-        with guard_rng(randomness, name):
+        with guard_captured(name), guard_rng(randomness, name):
             jac, aux_flat = transform(fn, argnums=positions, has_aux=True)(*diff)
         jac = tree_unflatten(outs.treedef, [box(j) for j in jac])
         result = link_outer_graph(name, jac, args, outs)

@@ -7,7 +7,8 @@ from typing import Callable
 import jax
 
 from .._tensor import Tensor
-from ._boundary import box, guard_rng, link_outer_graph, through_outer_graph, tree_flatten, tree_unflatten, unbox
+from ._boundary import (box, guard_captured, guard_rng, link_outer_graph, through_outer_graph, tree_flatten,
+                        tree_unflatten, unbox)
 
 in_dims_t = int | tuple
 out_dims_t = int | tuple
@@ -100,7 +101,9 @@ def _vmap_call(func, in_dims, out_dims, randomness, args, kwargs):
         keys, key_axis = _batch_keys(sizes[0]), 0
     in_axes = (key_axis,) + tuple(d for _, d in mapped)
     try:
-        out = jax.vmap(per_example, in_axes=in_axes, out_axes=out_dims)(keys, *(leaves[i]._value for i, _ in mapped))
+        with guard_captured("vmap"):
+            out = jax.vmap(per_example, in_axes=in_axes, out_axes=out_dims)(
+                keys, *(leaves[i]._value for i, _ in mapped))
     except ValueError as e:
         if "out_axes" in str(e):
             raise ValueError(f"vmap({name}, ...): out_dims is not compatible with the structure of `outputs`: "

@@ -1,5 +1,6 @@
 """jtorch.func against torch.func: each case is written once as a function of the ``torch`` module and run on both;
 values, requires_grad flags, container structure and raised errors must agree."""
+import jax
 import numpy as np
 import pytest
 import torch
@@ -209,6 +210,32 @@ def test_backward_through_transform_into_outer_graph_raises():
     with pytest.raises(NotImplementedError, match="functional_call"):
         g.sum().backward()
     assert lin.weight.grad is None
+
+
+def test_mutating_a_captured_tensor_with_batched_values_raises_and_restores():
+    bn = jtorch.nn.BatchNorm1d(3).train()
+    mean = bn.running_mean
+    x = jtorch.tensor(M)
+    with pytest.raises(RuntimeError, match="mutate a captured Tensor"):
+        jtorch.func.vmap(lambda v: bn(v).sum())(jtorch.stack([x, x * 2]))
+    assert bn.running_mean is mean and jtorch.equal(mean, jtorch.zeros(3))
+    bn(x)  # the module still works eagerly: no tracer escaped into it
+
+
+@pytest.mark.parametrize("transform", ["grad", "jvp", "jacrev", "jacfwd"])
+def test_running_stats_under_differentiation_update_as_in_a_forward(transform):
+    # JAX computes primal values concretely here: the running statistics take the batch's values
+    eager, transformed = jtorch.nn.BatchNorm1d(3).train(), jtorch.nn.BatchNorm1d(3).train()
+    x = jtorch.tensor(M)
+    eager(x)
+    {"grad": lambda: jtorch.func.grad(lambda v: transformed(v).sum())(x),
+     "jvp": lambda: jtorch.func.jvp(transformed, (x,), (x,)),
+     "jacrev": lambda: jtorch.func.jacrev(transformed)(x),
+     "jacfwd": lambda: jtorch.func.jacfwd(transformed)(x)}[transform]()
+    for name, b in eager.named_buffers():
+        got = dict(transformed.named_buffers())[name]
+        assert not isinstance(got._array, jax.core.Tracer)
+        assert jtorch.allclose(got, b)
 
 
 # ------------------------------------------------------------------------------------------------ functional_call
