@@ -182,6 +182,39 @@ def _jvp(func, primals, tangents, has_aux):
     return (*result, aux_outs.join(aux_flat)) if has_aux else result
 
 
+def linearize(func: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` gives the jvp at ``primals`` (tangents shaped like
+    the primals) from the linearized program, without running ``func`` again."""
+    arrays = tuple(_diff_arrays(p, "linearize") for p in primals)
+    outs = Outputs()
+
+    def fn(*a):
+        out = _with_args(func, primals, {}, tuple(range(len(primals))))(*a)
+        _only_tensors(out, _JVP_ONLY_TENSORS)
+        return outs.split(out)
+
+    with guard_captured("linearize"), guard_rng("same", "linearize"):
+        flat, linear = jax.linearize(fn, *arrays)
+    out = link_outer_graph("linearize", outs.join(flat), primals, outs)
+    primal_leaves, primal_def = tree_flatten(arrays)
+
+    def jvp_fn(*tangents):
+        leaves, treedef = tree_flatten(tangents)
+        if treedef != primal_def:
+            raise RuntimeError(f"Expected the tangents {treedef} to have the same argspec as the primals {primal_def}")
+        cast = []
+        for i, (t, p) in enumerate(zip(leaves, primal_leaves)):
+            if not isinstance(t, Tensor):
+                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
+            if tuple(t.shape) != p.shape:
+                raise RuntimeError(f"tangent:{i} with shape {t.shape} in flattened pytree doesn't match the shape "
+                                   f"{Tensor._make(p).shape} of the corresponding primal.")
+            cast.append(t._value.astype(p.dtype))
+        return link_outer_graph("linearize", outs.join(linear(*tree_unflatten(treedef, cast))), (primals, tangents))
+
+    return out, jvp_fn
+
+
 def _tangent_like(p, t):
     if p.shape != t.shape:
         raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
@@ -238,3 +271,15 @@ def jacfwd(func: Callable, argnums: argnums_t = 0, has_aux: bool = False, *, ran
 def hessian(func: Callable, argnums: argnums_t = 0) -> Callable:
     """The Hessian of ``func`` w.r.t. the arguments at ``argnums``: ``jacfwd(jacrev(func, argnums), argnums)``."""
     return jacfwd(jacrev(func, argnums), argnums)
+
+
+def functionalize(func: Callable, *, remove: str = "mutations") -> Callable:
+    """``func`` itself: jtorch programs are already functional at the JAX level (an in-place op rebinds a
+    tensor to a new array), and a mutation of an input stays visible to the caller, as functionalize keeps it."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(f"functionalize(f, remove='mutations'): received invalid argument for remove={remove}. "
+                           "Valid options are:\n     remove='mutations': all inplace and out= operators will be "
+                           "removed from the program, and replaced with their out-of-place equivalents.\n     "
+                           "remove='mutations_and_views': In addition to the above, all aliasing operators {view} "
+                           "will be replaced with their non-aliasing counterparts, {view}_copy.\n")
+    return func

@@ -7,8 +7,8 @@ from typing import Callable
 import jax
 
 from .._tensor import Tensor
-from ._boundary import (box, guard_captured, guard_rng, link_outer_graph, through_outer_graph, tree_flatten,
-                        tree_unflatten, unbox)
+from ._boundary import (Outputs, box, guard_captured, guard_rng, link_outer_graph, through_outer_graph,
+                        tree_flatten, tree_unflatten)
 
 in_dims_t = int | tuple
 out_dims_t = int | tuple
@@ -94,8 +94,10 @@ def _vmap_call(func, in_dims, out_dims, randomness, args, kwargs):
             if not isinstance(leaf, Tensor):
                 raise ValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got type {type(leaf)}. Did "
                                  "you mean to set out_dims= to None for output?")
-        return unbox(out)
+        flat = outs.split(out)
+        return tree_unflatten(outs.treedef, flat)
 
+    outs = Outputs()
     keys, key_axis = None, None
     if randomness == "different":
         keys, key_axis = _batch_keys(sizes[0]), 0
@@ -109,7 +111,7 @@ def _vmap_call(func, in_dims, out_dims, randomness, args, kwargs):
             raise ValueError(f"vmap({name}, ...): out_dims is not compatible with the structure of `outputs`: "
                              f"{e}") from None
         raise
-    return link_outer_graph("vmap", box(out), args)
+    return link_outer_graph("vmap", box(out), args, outs)
 
 
 def _batch_keys(n: int):
