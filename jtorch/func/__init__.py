@@ -2,8 +2,7 @@
 functional_call, each the corresponding JAX transform over a jtorch function; plus the bridge to plain JAX
 (to_jax, load_jax_state). See docs/jax_interop.md.
 
-Not supported: backward() from a transform's result into tensors the function captured (it raises; the
-transform's own tensor arguments do get gradients),
+Not supported: backward() through vjp/linearize results or after random draws (it raises),
 ``torch.no_grad`` inside a transformed function (JAX differentiates through it), complex inputs to the
 differentiating transforms, and randomness='different' outside vmap.
 """

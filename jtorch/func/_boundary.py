@@ -70,10 +70,10 @@ class TransformBackward(Node):
 
     def apply(self, grad_outputs: list) -> tuple:
         raise NotImplementedError(
-            f"jtorch.func.{self._transform}: backward() through a jtorch.func transform's result into tensors that "
-            "require grad outside it (its inputs or tensors it captured, such as a module's parameters) is not "
-            "supported; take the whole derivative with jtorch.func, passing those tensors as arguments "
-            "(functional_call for a module's parameters)")
+            f"jtorch.func.{self._transform}: backward() through this transform's result is not supported: the call "
+            "drew random numbers, captured a view that requires grad, or is a vjp/linearize result; take the whole "
+            "derivative with jtorch.func, passing those tensors as arguments (functional_call for a module's "
+            "parameters)")
 
 
 def link_outer_graph(name: str, result, inputs, outs: Outputs | None = None):
@@ -188,33 +188,78 @@ def guard_rng(randomness: str, transform: str, key=None):
         gen_box._array = after
 
 
+@contextlib.contextmanager
+def _noting_reads(seen: dict):
+    """Note in ``seen`` (id -> (tensor, its array then)) every tensor that existed before the block and is read
+    inside it."""
+    prev_read, prev_init = _tensor._read_hook, _tensor._init_hook
+    created: set = set()
+
+    def on_read(t):
+        if id(t) not in created and id(t) not in seen:
+            seen[id(t)] = (t, t._array)
+        if prev_read is not None:
+            prev_read(t)
+
+    def on_init(t):
+        created.add(id(t))
+        if prev_init is not None:
+            prev_init(t)
+
+    _tensor._read_hook, _tensor._init_hook = on_read, on_init
+    try:
+        yield
+    finally:
+        _tensor._read_hook, _tensor._init_hook = prev_read, prev_init
+
+
 def through_outer_graph(name: str, core, inputs):
     """``core(inputs)`` (a transform applied to ``inputs``, returning a pytree of Tensors), made differentiable
-    for PyTorch's autograd in the Tensors of ``inputs`` that require grad: the whole transform is recorded as
-    one op whose backward is JAX's vjp of it. When the call also depends on captured tensors that require
-    grad, or drew random numbers (a replay would draw others), backward through the result raises instead."""
+    for PyTorch's autograd: when grad mode is on and the call depends on tensors that require grad (its inputs,
+    or tensors it captures, such as a module's parameters), the whole transform is recorded as one op of those
+    tensors whose backward is JAX's vjp of it. A call that drew random numbers (a replay would draw others) or
+    depends on a captured view gets a node whose backward raises instead."""
+    if not grad_mode.is_grad_enabled():
+        return core(inputs)
     leaves, treedef = tree_flatten(inputs)
     wanted = [i for i, t in enumerate(leaves) if isinstance(t, Tensor) and t.requires_grad]
-    if not (wanted and grad_mode.is_grad_enabled()):
-        return core(inputs)
+    if not wanted:
+        seen: dict = {}
+        with _noting_reads(seen):
+            result = core(inputs)
+        captured = [t for t, _ in seen.values() if t.requires_grad and t._view is None]
+        if not captured:
+            return result
+        for t, a in seen.values():  # undo the finding run's writes (running statistics, the RNG key)
+            t._array = a
+    else:
+        captured = []
     from .._ops._dispatch import apply
     layout: dict = {}
+    n = len(wanted)
 
     def pure(*arrays):
         given = list(leaves)
-        for i, a in zip(wanted, arrays):
+        for i, a in zip(wanted, arrays[:n]):
             given[i] = Tensor._make(a)
-        out_leaves, layout["treedef"] = tree_flatten(core(tree_unflatten(treedef, given)))
+        saved = [(t, t._array, t._requires_grad, t.grad_fn) for t in captured]
+        for t, a in zip(captured, arrays[n:]):
+            t._array, t._requires_grad, t.grad_fn = a, False, None
+        try:
+            out_leaves, layout["treedef"] = tree_flatten(core(tree_unflatten(treedef, given)))
+        finally:
+            for t, a, req, fn in saved:
+                t._array, t._requires_grad, t.grad_fn = a, req, fn
         layout["captured"] = [grad_edge(t) for t in out_leaves if t.requires_grad]
         return tuple(t._value for t in out_leaves)
 
     gen_box = _generator_box()
     key = gen_box._array
     node_name = "".join(part.capitalize() for part in name.split("_")) + "Backward0"
-    results = apply(pure, *(leaves[i] for i in wanted), name=node_name, jit=False)
+    results = apply(pure, *(leaves[i] for i in wanted), *captured, name=node_name, jit=False)
     result = tree_unflatten(layout["treedef"], list(results))
     if layout["captured"] or gen_box._array is not key:
-        edges = [grad_edge(leaves[i]) for i in wanted] + layout["captured"]
+        edges = [grad_edge(leaves[i]) for i in wanted] + [grad_edge(t) for t in captured] + layout["captured"]
         node = TransformBackward(name, edges)
         for t in results:
             if t.grad_fn is not None:

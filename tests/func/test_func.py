@@ -215,12 +215,27 @@ def test_randomness_same_and_different():
     assert not jtorch.equal(first, second)  # the global stream advanced
 
 
-def test_backward_through_transform_into_outer_graph_raises():
-    lin = jtorch.nn.Linear(3, 2)
-    g = jtorch.func.grad(lambda x: lin(x).sin().sum())(jtorch.tensor(A))
-    assert g.requires_grad
-    with pytest.raises(NotImplementedError, match="functional_call"):
-        g.sum().backward()
+def _backward_into_captured(lib):
+    lin = lib.nn.Linear(3, 2)
+    with lib.no_grad():
+        lin.weight.copy_(t(lib, W))
+        lin.bias.copy_(t(lib, BIAS))
+    out = lib.func.vmap(lin)(t(lib, M))
+    (out.sin() ** 2).sum().backward()
+    g = lib.func.grad(lambda v: lin(v).tanh().sum())(t(lib, A))
+    (g ** 2).sum().backward()
+    return out, g, lin.weight.grad, lin.bias.grad
+
+
+def test_backward_into_captured_parameters():
+    check(_backward_into_captured)
+
+
+def test_backward_after_random_draw_raises():
+    lin = jtorch.nn.Linear(3, 3)
+    out = jtorch.func.vmap(lambda v: lin(v) * jtorch.rand(3), randomness="same")(jtorch.tensor(M))
+    with pytest.raises(NotImplementedError, match="random"):
+        out.sum().backward()
     assert lin.weight.grad is None
 
 
