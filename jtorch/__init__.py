@@ -32,6 +32,8 @@ from . import masked, signal
 from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
 from ._compile import compile
+from . import func
+from .func import from_jax
 from . import compiler
 
 globals().update(_TORCH_FUNCTIONS)

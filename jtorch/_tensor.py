@@ -469,6 +469,11 @@ class Tensor:
     def __jax_array__(self):
         return self._value
 
+    def jax(self) -> jax.Array:
+        """The ``jax.Array`` this tensor holds (no copy; a tracer inside a JAX transform); ``jtorch.from_jax``
+        boxes one."""
+        return self._value
+
     def __bool__(self) -> bool:
         if self.numel() != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")

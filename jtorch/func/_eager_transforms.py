@@ -1,0 +1,285 @@
+"""grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian: JAX's transforms over jtorch functions.
+
+Each runs the user's function once under the JAX transform, on Tensors boxing JAX tracers, so nesting
+(``grad(grad(f))``, ``vmap(grad(f))``, ``jacfwd(jacrev(f))``) is JAX's own nesting.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+
+from .._tensor import Tensor
+from ._boundary import (Outputs, box, check_argnums, guard_captured, guard_rng, link_outer_graph, tensors_only,
+                        through_outer_graph, tree_flatten, tree_unflatten)
+
+argnums_t = int | tuple[int, ...]
+
+_VJP_ONLY_TENSORS = "vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type {}"
+_JVP_ONLY_TENSORS = "jvp(f, primals, tangents): expected f(*primals) to return only tensors, got unsupported type {}"
+
+
+def _diff_arrays(arg, what: str):
+    """The arrays of one differentiated argument (a pytree of floating-point Tensors)."""
+    arrays = tensors_only(arg, "Thing passed to transform API must be Tensor, got {}")
+    for a in jax.tree_util.tree_leaves(arrays):
+        if jnp.issubdtype(a.dtype, jnp.complexfloating):
+            raise NotImplementedError(f"jtorch.func.{what}: complex inputs are not supported")
+        if not jnp.issubdtype(a.dtype, jnp.floating):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+    return arrays
+
+
+def _split_aux(out, has_aux: bool, message: str):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise RuntimeError(message)
+    _only_tensors(out[1], "Expected tensors, got unsupported type {}")
+    return out
+
+
+def _with_args(func: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...]) -> Callable:
+    """``func`` as a function of the arrays of the arguments at ``nums`` (the others fixed)."""
+    def call(*arrays):
+        full = list(args)
+        for i, a in zip(nums, arrays):
+            full[i] = box(a)
+        return func(*full, **kwargs)
+    return call
+
+
+def _only_tensors(out, message: str) -> None:
+    for leaf in jax.tree_util.tree_leaves(out):
+        if not isinstance(leaf, Tensor):
+            raise RuntimeError(message.format(type(leaf)))
+
+
+# ---------------------------------------------------------------------------------------------- grad
+def grad_and_value(func: Callable, argnums: argnums_t = 0, has_aux: bool = False) -> Callable:
+    """``func``'s gradient w.r.t. the arguments at ``argnums`` and its value: ``(grads, value)``, or
+    ``(grads, (value, aux))`` with ``has_aux``. ``func`` must return a 0-dim floating-point Tensor; ``grads``
+    has the structure of the argument (a tuple of them when ``argnums`` is a tuple)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return through_outer_graph("grad_and_value", lambda a: _grad_and_value(func, argnums, has_aux, a, kwargs,
+                                                                               "grad_and_value"), args)
+    return wrapper
+
+
+def grad(func: Callable, argnums: argnums_t = 0, has_aux: bool = False) -> Callable:
+    """``func``'s gradient w.r.t. the arguments at ``argnums`` (``(grads, aux)`` with ``has_aux``)."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        grads, value = through_outer_graph("grad", lambda a: _grad_and_value(func, argnums, has_aux, a, kwargs,
+                                                                             "grad"), args)
+        return (grads, value[1]) if has_aux else grads
+    return wrapper
+
+
+def _grad_and_value(func, argnums, has_aux, args, kwargs, name):
+    nums = check_argnums(argnums, len(args))
+    diff = tuple(_diff_arrays(args[i], name) for i in nums)
+    call = _with_args(func, args, kwargs, nums)
+    outs = Outputs()
+    prefix = "grad_and_value(f)(*args): "
+
+    def scalar_fn(*arrays):
+        out, aux = _split_aux(call(*arrays), has_aux, prefix + "output of function f should be a tuple: "
+                                                              "(output, aux) if has_aux is True")
+        if not isinstance(out, Tensor):
+            raise RuntimeError(prefix + f"Expected f(*args) to return a Tensor, got {type(out)}")
+        if out.dim() != 0:
+            raise RuntimeError(prefix + f"Expected f(*args) to return a scalar Tensor, got tensor with {out.dim()} "
+                               "dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
+        flat = outs.split((out, aux))
+        return flat[0], flat
+
+    with guard_captured(name), guard_rng("same", name):
+        (_, flat), grads = jax.value_and_grad(scalar_fn, argnums=tuple(range(len(nums))), has_aux=True)(*diff)
+    value = outs.join(flat)
+    grads = box(grads if isinstance(argnums, tuple) else grads[0])
+    link_outer_graph(name, (grads, value), args, outs)
+    return grads, (value if has_aux else value[0])
+
+
+# ---------------------------------------------------------------------------------------------- vjp / jvp
+def vjp(func: Callable, *primals: Any, has_aux: bool = False):
+    """``(func(*primals), vjp_fn)`` (and ``aux`` with ``has_aux``); ``vjp_fn(cotangents)`` returns one gradient
+    per primal as a tuple, each with its primal's structure; ``cotangents`` has the structure of the output."""
+    arrays = tuple(_diff_arrays(p, "vjp") for p in primals)
+    outs, aux_outs = Outputs(), Outputs()
+    message = _VJP_ONLY_TENSORS
+
+    def fn(*a):
+        out, aux = _split_aux(_with_args(func, primals, {}, tuple(range(len(primals))))(*a), has_aux,
+                              "vjp(f, *primals): output of function f should be a tuple: (output, aux) if has_aux "
+                              "is True")
+        _only_tensors(out, message)
+        return outs.split(out), aux_outs.split(aux)
+
+    with guard_captured("vjp"), guard_rng("same", "vjp"):
+        flat, pullback, aux_flat = jax.vjp(fn, *arrays, has_aux=True)
+    out = link_outer_graph("vjp", outs.join(flat), primals, outs)
+
+    def vjp_fn(cotangents, *, retain_graph: bool = True, create_graph: bool | None = None) -> tuple:
+        leaves, treedef = tree_flatten(cotangents)
+        if treedef != outs.treedef:
+            raise RuntimeError("Expected pytree structure of cotangents to be the same as pytree structure of outputs "
+                               f"to the function. cotangents: {treedef}, primal output: {outs.treedef}")
+        cts = []
+        for i, (ct, o) in enumerate(zip(leaves, flat)):
+            if not isinstance(ct, Tensor):
+                raise RuntimeError(message.format(type(ct)))
+            if tuple(ct.shape) != tuple(o.shape):
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {ct.shape} and output[{i}] "
+                                   f"has a shape of {Tensor._make(o).shape}.")
+            cts.append(ct._value.astype(o.dtype))
+        grads = box(pullback(cts))
+        return link_outer_graph("vjp", grads, (primals, cotangents), outs)
+
+    return (out, vjp_fn, aux_outs.join(aux_flat)) if has_aux else (out, vjp_fn)
+
+
+def jvp(func: Callable, primals: Any, tangents: Any, *, strict: bool = False, has_aux: bool = False):
+    """``(func(*primals), jvp_out)`` (and ``aux`` with ``has_aux``): the output and its directional derivative
+    along ``tangents`` (one per primal, each shaped like it)."""
+    return through_outer_graph("jvp", lambda pt: _jvp(func, *pt, has_aux), (primals, tangents))
+
+
+def _jvp(func, primals, tangents, has_aux):
+    for what, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, tuple):
+            raise RuntimeError(f"jvp(f, primals, tangents): Expected {what} to be a tuple. E.g. it should be valid "
+                               "to call f(*primals).")
+    if len(primals) != len(tangents):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
+                           f"structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
+                           f"primals with structure {tree_flatten(primals)[1]} and tangents with structure "
+                           f"{tree_flatten(tangents)[1]}")
+    p_arrays = tuple(_diff_arrays(p, "jvp") for p in primals)
+    t_arrays = tuple(tensors_only(t, "Thing passed to transform API must be Tensor, got {}") for t in tangents)
+    if tree_flatten(p_arrays)[1] != tree_flatten(t_arrays)[1]:
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the same python "
+                           f"structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
+                           f"primals with structure {tree_flatten(primals)[1]} and tangents with structure "
+                           f"{tree_flatten(tangents)[1]}")
+    t_arrays = jax.tree_util.tree_map(_tangent_like, p_arrays, t_arrays)
+    outs, aux_outs = Outputs(), Outputs()
+
+    def fn(*a):
+        out, aux = _split_aux(_with_args(func, primals, {}, tuple(range(len(primals))))(*a), has_aux,
+                              "jvp(f, primals, tangents): output of function f should be a tuple: (output, aux) "
+                              "if has_aux is True")
+        _only_tensors(out, _JVP_ONLY_TENSORS)
+        return outs.split(out), aux_outs.split(aux)
+
+    with guard_captured("jvp"), guard_rng("same", "jvp"):
+        flat, tangent_flat, aux_flat = jax.jvp(fn, p_arrays, t_arrays, has_aux=True)
+    result = link_outer_graph("jvp", (outs.join(flat), outs.join(tangent_flat)), (primals, tangents), outs)
+    return (*result, aux_outs.join(aux_flat)) if has_aux else result
+
+
+def linearize(func: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` gives the jvp at ``primals`` (tangents shaped like
+    the primals) from the linearized program, without running ``func`` again."""
+    arrays = tuple(_diff_arrays(p, "linearize") for p in primals)
+    outs = Outputs()
+
+    def fn(*a):
+        out = _with_args(func, primals, {}, tuple(range(len(primals))))(*a)
+        _only_tensors(out, _JVP_ONLY_TENSORS)
+        return outs.split(out)
+
+    with guard_captured("linearize"), guard_rng("same", "linearize"):
+        flat, linear = jax.linearize(fn, *arrays)
+    out = link_outer_graph("linearize", outs.join(flat), primals, outs)
+    primal_leaves, primal_def = tree_flatten(arrays)
+
+    def jvp_fn(*tangents):
+        leaves, treedef = tree_flatten(tangents)
+        if treedef != primal_def:
+            raise RuntimeError(f"Expected the tangents {treedef} to have the same argspec as the primals {primal_def}")
+        cast = []
+        for i, (t, p) in enumerate(zip(leaves, primal_leaves)):
+            if not isinstance(t, Tensor):
+                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
+            if tuple(t.shape) != p.shape:
+                raise RuntimeError(f"tangent:{i} with shape {t.shape} in flattened pytree doesn't match the shape "
+                                   f"{Tensor._make(p).shape} of the corresponding primal.")
+            cast.append(t._value.astype(p.dtype))
+        return link_outer_graph("linearize", outs.join(linear(*tree_unflatten(treedef, cast))), (primals, tangents))
+
+    return out, jvp_fn
+
+
+def _tangent_like(p, t):
+    if p.shape != t.shape:
+        raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
+                           f"Tensor, this is not supported. Tensor is of size {list(p.shape)} while the given "
+                           f"forward gradient is of size {list(t.shape)}.")
+    return t.astype(p.dtype)
+
+
+# ---------------------------------------------------------------------------------------------- jacobians
+def _jacobian(transform, name: str, func, argnums, has_aux, randomness: str, only_tensors: str):
+    @functools.wraps(func)
+    def wrapper(*args):
+        return through_outer_graph(name, call, args)
+
+    def call(args):
+        nums = check_argnums(argnums, len(args))
+        diff = tuple(_diff_arrays(args[i], name) for i in nums)
+        outs, aux_outs = Outputs(), Outputs()
+
+        def fn(*a):
+            out, aux = _split_aux(_with_args(func, args, {}, nums)(*a), has_aux,
+                                  f"{name}(f, ...)(*args): output of function f should be a tuple: (output, aux) "
+                                  "if has_aux is True")
+            _only_tensors(out, only_tensors)
+            return outs.split(out), aux_outs.split(aux)
+
+        positions = tuple(range(len(nums))) if isinstance(argnums, tuple) else 0
+        with guard_captured(name), guard_rng(randomness, name):
+            jac, aux_flat = transform(fn, argnums=positions, has_aux=True)(*diff)
+        jac = tree_unflatten(outs.treedef, [box(j) for j in jac])
+        result = link_outer_graph(name, jac, args, outs)
+        return (result, aux_outs.join(aux_flat)) if has_aux else result
+    return wrapper
+
+
+def jacrev(func: Callable, argnums: argnums_t = 0, *, has_aux: bool = False, chunk_size: int | None = None,
+           _preallocate_and_copy: bool = False) -> Callable:
+    """The Jacobian of ``func`` w.r.t. the arguments at ``argnums`` by reverse mode. For each output Tensor
+    of shape ``O`` and input of shape ``I`` the block has shape ``O + I``; blocks nest as output structure, then
+    argnums. ``chunk_size`` is accepted for compatibility; XLA computes all rows at once."""
+    if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
+    return _jacobian(jax.jacrev, "jacrev", func, argnums, has_aux, "same", _VJP_ONLY_TENSORS)
+
+
+def jacfwd(func: Callable, argnums: argnums_t = 0, has_aux: bool = False, *, randomness: str = "error") -> Callable:
+    """The Jacobian of ``func`` w.r.t. the arguments at ``argnums`` by forward mode (same layout as jacrev).
+    ``randomness``: 'error' (a random op raises) or 'same'; 'different' is not supported."""
+    from ._vmap import check_randomness
+    check_randomness(randomness, "jacfwd")
+    return _jacobian(jax.jacfwd, "jacfwd", func, argnums, has_aux, randomness, _JVP_ONLY_TENSORS)
+
+
+def hessian(func: Callable, argnums: argnums_t = 0) -> Callable:
+    """The Hessian of ``func`` w.r.t. the arguments at ``argnums``: ``jacfwd(jacrev(func, argnums), argnums)``."""
+    return jacfwd(jacrev(func, argnums), argnums)
+
+
+def functionalize(func: Callable, *, remove: str = "mutations") -> Callable:
+    """``func`` itself: jtorch programs are already functional at the JAX level (an in-place op rebinds a
+    tensor to a new array), and a mutation of an input stays visible to the caller, as functionalize keeps it."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(f"functionalize(f, remove='mutations'): received invalid argument for remove={remove}. "
+                           "Valid options are:\n     remove='mutations': all inplace and out= operators will be "
+                           "removed from the program, and replaced with their out-of-place equivalents.\n     "
+                           "remove='mutations_and_views': In addition to the above, all aliasing operators {view} "
+                           "will be replaced with their non-aliasing counterparts, {view}_copy.\n")
+    return func
