@@ -12,6 +12,7 @@ through an ordered ``io_callback``, so every process issues its collectives in p
 """
 from __future__ import annotations
 
+import zlib
 from functools import lru_cache, partial
 
 import jax
@@ -72,12 +73,18 @@ class _ProcessProgram:
         self.mesh, self.fn, self.donate = mesh, fn, donate
         self.jitted = None
         self.scalar_out: list[bool] = []
+        self.checked = False
 
     def _build(self, scalar_in: list[bool]) -> None:
         def body(*flat):
+            # the ranks must run the same program: each adds a checksum of its input shapes, compared on the
+            # first call (collective-free up to here, so a mismatch cannot deadlock it)
+            signature = repr([(a.shape, str(a.dtype)) for a in flat]).encode()
+            checksum = jnp.asarray(zlib.crc32(signature) & 0x7FFFFFFF, jnp.int32)
+            same = lax.pmax(checksum, "rank") == lax.pmin(checksum, "rank")
             outs = self.fn(*[a.reshape(()) if s else a for a, s in zip(flat, scalar_in)])
             self.scalar_out = [o.ndim == 0 for o in outs]
-            return tuple(o.reshape(1) if o.ndim == 0 else o for o in outs)
+            return tuple(o.reshape(1) if o.ndim == 0 else o for o in outs) + (same.reshape(1),)
         spec = PartitionSpec("rank")
         self.jitted = jax.jit(jax.shard_map(body, mesh=self.mesh.rows.mesh, in_specs=(spec,) * len(scalar_in),
                                             out_specs=spec, check_vma=False), donate_argnums=self.donate)
@@ -103,7 +110,13 @@ class _ProcessProgram:
     def __call__(self, *arrays) -> list:
         if self.jitted is None:
             self._build([np.ndim(a) == 0 for a in arrays])
-        outs = self.jitted(*self._global(arrays))
+        *outs, same = self.jitted(*self._global(arrays))
+        if not self.checked:
+            if not bool(same.addressable_data(0)[0]):
+                raise RuntimeError("the ranks called a compiled step that synchronizes over processes with tensors "
+                                   "of different shapes or dtypes (e.g. uneven local batches); jtorch needs every "
+                                   "rank to pass the same shapes to a compiled step (run uneven steps eagerly)")
+            self.checked = True
         return [o.addressable_data(0).reshape(()) if s else o.addressable_data(0) for o, s in zip(outs, self.scalar_out)]
 
 

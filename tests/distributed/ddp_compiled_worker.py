@@ -85,6 +85,15 @@ try:
 except NotImplementedError as e:
     assert "find_unused_parameters=True" in str(e), e
 
+# every rank must run the same program: uneven local batches are detected at the program's first call
+uneven_step = trainer(nn.parallel.DistributedDataParallel(mlp()), True)
+try:
+    for _ in range(3):
+        uneven_step(x[:3 + rank], y[:3 + rank])
+    raise AssertionError("ranks ran a compiled step on different shapes")
+except RuntimeError as e:
+    assert "different shapes" in str(e), e
+
 dist.barrier()
 print(f"RANK {rank} OK", flush=True)
 dist.destroy_process_group()
