@@ -85,6 +85,15 @@ try:
 except NotImplementedError as e:
     assert "find_unused_parameters=True" in str(e), e
 
+# compiling the forward alone (no backward in the function) is not supported: a clear error
+forward = torch.compile(nn.parallel.DistributedDataParallel(mlp()))
+try:
+    for _ in range(3):
+        forward(mine_x)
+    raise AssertionError("a compiled DDP forward ran")
+except NotImplementedError as e:
+    assert "compile the whole training step" in str(e), e
+
 # every rank must run the same program: uneven local batches are detected at the program's first call
 uneven_step = trainer(nn.parallel.DistributedDataParallel(mlp()), True)
 try:
