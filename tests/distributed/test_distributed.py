@@ -102,5 +102,5 @@ def test_init_after_the_backend_started_raises():
 
 
 def test_ddp_in_a_compiled_step_reduces_inside_the_program():
-    proc, _ = jtorchrun("ddp_compiled_worker.py")
+    proc, _ = jtorchrun("ddp_compiled_worker.py", timeout=240)
     _assert_all_ranks_ok(proc)

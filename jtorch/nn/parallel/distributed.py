@@ -167,6 +167,11 @@ class DistributedDataParallel(Module):
                                       "step is not supported yet (which parameters got no gradient on any rank is "
                                       "only known at run time); run that step eagerly")
         capture.note_placement(self.process_group.mesh)
+        # a compiled step's trace abandoned halfway through a backward leaves its bookkeeping behind
+        self._callback_queued = False
+        for bucket in self._buckets:
+            bucket.ready.clear()
+            bucket.reduced = False
         if self.broadcast_buffers and self._buffers_to_sync and self.require_forward_param_sync:
             broadcast_coalesced(self.process_group.mesh, self._buffers_to_sync)
         self._expect_sync = grad_mode.is_grad_enabled() and self.require_backward_grad_sync
