@@ -117,7 +117,8 @@ class _ProcessProgram:
                                    "of different shapes or dtypes (e.g. uneven local batches); jtorch needs every "
                                    "rank to pass the same shapes to a compiled step (run uneven steps eagerly)")
             self.checked = True
-        return [o.addressable_data(0).reshape(()) if s else o.addressable_data(0) for o, s in zip(outs, self.scalar_out)]
+        mine = [o.addressable_data(0) for o in outs]
+        return [a.reshape(()) if s else a for a, s in zip(mine, self.scalar_out)]
 
 
 def _in_program(kind: str, x, world: int, **static):

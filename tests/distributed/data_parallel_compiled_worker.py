@@ -46,7 +46,7 @@ for i, batch in enumerate(batches):
     assert all(torch.allclose(t, losses[1], atol=1e-6) for t in losses), losses
     for model in (compiled_inner, eager_inner)[:len(compared) - 1]:
         for (name, p), q in zip(model.state_dict().items(), reference.state_dict().values()):
-            assert torch.allclose(p.double(), q.double(), atol=1e-5), (batch, name, (p.double() - q.double()).abs().max())
+            assert torch.allclose(p.double(), q.double(), atol=1e-5), (batch, name, (p - q).abs().max())
             assert len(p._value.sharding.device_set) == 1, name  # state stays on device_ids[0] between steps
 # one program per batch size, traced once: later steps of a size already seen do not recompile
 assert traces[1] < traces[2] == traces[-1] - 1 and traces[3] == traces[4], traces
