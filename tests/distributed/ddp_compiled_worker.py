@@ -11,7 +11,7 @@ dist.init_process_group("gloo")
 rank, world = dist.get_rank(), dist.get_world_size()
 
 
-def trainer(net: nn.Module, compiled: bool):
+def trainer(net: nn.Module, compiled: bool, log_mean: bool = False):
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
 
     def step(x, y):
@@ -19,6 +19,10 @@ def trainer(net: nn.Module, compiled: bool):
         loss = F.mse_loss(net(x), y)
         loss.backward()
         opt.step()
+        if log_mean:  # a user's collective in the step (the ranks' mean loss)
+            loss = loss.detach().clone()
+            dist.all_reduce(loss)
+            loss /= world
         return loss
     return torch.compile(step) if compiled else step
 
@@ -53,27 +57,35 @@ for _ in range(5):
         assert torch.allclose(p, r, atol=1e-6) and torch.allclose(q, r, atol=1e-6), f"rank {rank}: {p - r}"
 assert traces[-1] == traces[-3] == 1, traces  # one program, no recompiles
 
+
+
+def program_text(step, *args) -> str:
+    """The lowered text of the compiled step's (only) program for these arguments."""
+    (program,) = step._programs.values()
+    arrays = [t._value for t in program.inputs] + [float(c[k]) for c, k in program.scalar_slots]
+    return program.jitted.lower(*arrays, *(a._value for a in args)).as_text()
+
+
 # the gradient average is an all-reduce inside the program, not a host callback
-(program,) = compiled_step._programs.values()
-arrays = [t._value for t in program.inputs] + [float(c[k]) for c, k in program.scalar_slots] + [mine_x._value,
-                                                                                                 mine_y._value]
-hlo = program.jitted.lower(*arrays).as_text()
-assert "all_reduce" in hlo or "all-reduce" in hlo, hlo
-assert "callback" not in hlo, hlo
+hlo = program_text(compiled_step, mine_x, mine_y)
+assert "stablehlo.all_reduce" in hlo and "callback" not in hlo, hlo
 
 
-# buffers: BatchNorm's running statistics are broadcast from rank 0 before each forward, inside the program too
+# buffers: BatchNorm's running statistics are broadcast from rank 0 before each forward, inside the program too;
+# and a collective the step itself calls is part of the program
 def with_batch_norm() -> nn.Module:
     return nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
 
 
 (compiled_model, eager_model, _), (compiled_ddp, eager_ddp) = replicas(with_batch_norm)
-compiled_step, eager_step = trainer(compiled_ddp, True), trainer(eager_ddp, False)
+compiled_step, eager_step = trainer(compiled_ddp, True, log_mean=True), trainer(eager_ddp, False, log_mean=True)
 for _ in range(4):
     x, y = torch.randn(4, 4, generator=g) + rank, torch.randn(4, 2, generator=g)
     assert torch.allclose(compiled_step(x, y), eager_step(x, y), atol=1e-6)
 for (name, a), b in zip(compiled_model.state_dict().items(), eager_model.state_dict().values()):
     assert torch.allclose(a.double(), b.double(), atol=1e-6), name
+hlo = program_text(compiled_step, x, y)
+assert "stablehlo.all_gather" in hlo and "callback" not in hlo, hlo
 
 # find_unused_parameters needs to know at run time which gradients exist: a clear error when compiled
 unused = nn.parallel.DistributedDataParallel(mlp(), find_unused_parameters=True)
