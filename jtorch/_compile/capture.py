@@ -24,7 +24,7 @@ class NewState(BaseException):
 class Capture:
     """What one run of a function touched."""
 
-    def __init__(self, lifted: dict, tracing: bool, scalar_inputs: dict | None = None):
+    def __init__(self, lifted: dict, tracing: bool, scalar_inputs: dict | None = None, axis_env: tuple = ()):
         self.lifted = lifted                # id -> Tensor whose array is an input (state and arguments)
         self.tracing = tracing
         self.scalar_inputs = scalar_inputs or {}  # (id(container), key) -> traced value
@@ -34,6 +34,8 @@ class Capture:
         self.host_calls: list = []          # (before_program, fn, args, kwargs) deferred by run_on_host
         self.backward_ran = False
         self.optimizer_stepped = False
+        self.axis_env = axis_env            # (name, size) of the mesh axes a traced run may reduce over
+        self.placement = None               # the device layout declared through note_placement
 
     def on_read(self, t) -> None:
         key = id(t)
@@ -119,6 +121,25 @@ def run_on_host(fn: Callable, *args: Any, **kwargs: Any) -> None:
         fn(*args, **kwargs)
         return
     cap.host_calls.append((not cap.optimizer_stepped, fn, args, kwargs))
+
+
+def note_placement(placement) -> None:
+    """Code that runs SPMD (``nn.DataParallel``, ``DistributedDataParallel``) declares how a compiled program
+    containing it is laid out over devices. ``placement.axis_env`` lists the ``(name, size)`` mesh axes its
+    traced code reduces over (``lax.psum``); ``placement.jit(fn, donate_argnums, input_ids)`` compiles the
+    program's function, returning a callable that takes and returns arrays as they live in this process
+    (``input_ids`` holds ``id`` of each input box, ``None`` for hyperparameters). A traced run that meets a
+    placement whose axes it was not started with re-traces with them."""
+    cap = _active
+    if cap is None:
+        return
+    if cap.placement is not None and cap.placement != placement:
+        raise NotImplementedError("jtorch.compile: a compiled function can run over only one device layout; this "
+                                  "one uses two (e.g. two DataParallel modules over different devices, or "
+                                  "DataParallel with DistributedDataParallel)")
+    cap.placement = placement
+    if cap.tracing and not set(placement.axis_env) <= set(cap.axis_env):
+        raise NewState
 
 
 def note_backward() -> None:

@@ -44,7 +44,7 @@ class _Program:
     """One traced signature: which boxes feed it, which it rebinds, and the compiled function."""
 
     def __init__(self, fn, inputs, scalar_slots, out_tree, out_kinds, rebind, host_calls, host_arg_slots,
-                 differentiable, donate):
+                 differentiable, donate, placement=None, input_ids=()):
         self.inputs = inputs              # boxes whose arrays are read (state, then argument tensors)
         self.scalar_slots = scalar_slots  # (container, key) hyperparameters passed as float64 scalars
         self.out_tree = out_tree
@@ -54,7 +54,12 @@ class _Program:
         self.host_arg_slots = host_arg_slots
         self.differentiable = differentiable
         self.fn = fn
-        self.jitted = None if differentiable else jax.jit(fn, donate_argnums=donate)
+        if differentiable:
+            self.jitted = None
+        elif placement is not None:
+            self.jitted = placement.jit(fn, donate, input_ids)
+        else:
+            self.jitted = jax.jit(fn, donate_argnums=donate)
         # the op saves its inputs for backward, except the buffers it updates itself
         rebound = {id(t) for t in rebind}
         self.saves = tuple(i for i, t in enumerate(inputs) if id(t) not in rebound)
@@ -121,6 +126,7 @@ class CompiledFunction:
         self._eager_only = False
         self._differentiable = True
         self._modules = modules
+        self._axis_env: tuple = ()      # mesh axes a placement declared in an eager run (see note_placement)
         self.__wrapped__ = fn
         for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
             try:
@@ -190,6 +196,8 @@ class CompiledFunction:
         counters["eager_runs"] += 1
         self._state.update(cap.discovered)
         self._scalar_slots.update(cap.scalar_slots)
+        if cap.placement is not None:
+            self._axis_env = tuple(dict.fromkeys(self._axis_env + tuple(cap.placement.axis_env)))
         if not self._recorded:
             self._differentiable = not cap.backward_ran
             self._recorded = True
@@ -215,9 +223,11 @@ class CompiledFunction:
                 if t._view is not None:
                     t._view.synced = t._version_counter[0]
             cap = cap_mod.Capture({id(t): t for t in boxes}, tracing=True,
-                                  scalar_inputs={(id(c), k): v for (c, k), v in zip(slots, scalar_values)})
+                                  scalar_inputs={(id(c), k): v for (c, k), v in zip(slots, scalar_values)},
+                                  axis_env=self._axis_env)
             with cap_mod.capturing(cap):
                 out = self.fn(*args, **kwargs)
+            layout["placement"] = cap.placement
             with cap_mod.paused():
                 return _collect_outputs(out, boxes, inputs, cap, differentiable, layout)
 
@@ -225,7 +235,7 @@ class CompiledFunction:
                     + [jax.ShapeDtypeStruct((), np.float64, weak_type=True)] * len(slots)
                     + [jax.ShapeDtypeStruct(t._array.shape, t._array.dtype) for t in boxes[len(state):]])
         try:
-            closed = jax.make_jaxpr(traced)(*in_avals)
+            closed = jax.make_jaxpr(traced, axis_env=list(self._axis_env))(*in_avals)
         except cap_mod.NewState:
             for s in snapshot:
                 s.restore(structure=True)
@@ -250,9 +260,15 @@ class CompiledFunction:
         changed_ids = {id(t) for t in layout["changed"]}
         donate = tuple(i for i, t in enumerate(state) if id(t) in changed_ids) if not differentiable else ()
         host_arg_slots = {id(leaves_): slots_ for leaves_, slots_ in layout["host_arg_slots"]}
+        placement = layout.get("placement")
+        if placement is not None and differentiable:
+            raise NotImplementedError("jtorch.compile of a forward that runs DataParallel or DistributedDataParallel "
+                                      "is not supported yet: compile the whole training step (with backward), or "
+                                      "wrap the compiled module instead")
+        input_ids = [id(t) for t in state] + [None] * len(slots) + [id(t) for t in arg_tensors]
         program = _Program(fn, state, slots, layout["out_tree"], layout["out_kinds"],
                            layout["changed"] + layout["escaped"], layout["host_calls"], host_arg_slots,
-                           differentiable, donate)
+                           differentiable, donate, placement, input_ids)
         return program
 
 

@@ -33,3 +33,9 @@ def test_single_device_passes_through():
 def test_missing_device_id_raises():
     with pytest.raises(AssertionError, match="Invalid device id"):
         jtorch.nn.DataParallel(jtorch.nn.Linear(3, 2), device_ids=[0, 7])
+
+
+def test_data_parallel_in_a_compiled_step_matches_eager_and_the_unwrapped_model():
+    proc, _ = run(["-m", "jtorch", str(HERE / "data_parallel_compiled_worker.py")], timeout=240,
+                  env={"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
+    assert proc.returncode == 0 and "OK" in proc.stdout, proc.stdout + proc.stderr

@@ -99,3 +99,8 @@ def test_init_after_the_backend_started_raises():
         jtorch.distributed.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{_free_port()}", rank=0,
                                               world_size=1)
     assert not jtorch.distributed.is_initialized()
+
+
+def test_ddp_in_a_compiled_step_reduces_inside_the_program():
+    proc, _ = jtorchrun("ddp_compiled_worker.py", timeout=240)
+    _assert_all_ranks_ok(proc)

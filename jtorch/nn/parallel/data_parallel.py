@@ -5,6 +5,10 @@ Where PyTorch runs one replica per device and gathers, jtorch lays the batch out
 once: XLA partitions every op and inserts the cross-device reductions (the gradient of a replicated
 parameter is summed over the devices' batch shards). Results equal the unwrapped module's, including
 batch statistics (BatchNorm sees the whole batch, as with SyncBatchNorm).
+
+Inside a ``jtorch.compile``'d step the whole program is laid out over the mesh instead (see :class:`_Layout`):
+sharding constraints split the batch, and the program takes its state replicated and hands it back on
+``device_ids[0]``.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from ... import _device as _dev
+from ..._compile import capture as _capture
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ..modules.module import Module
@@ -35,6 +40,48 @@ class _Place(Function):
     @staticmethod
     def backward(ctx, grad: Tensor):
         return Tensor._make(jax.device_put(grad._value, ctx.source)), None
+
+
+class _Constrain(Function):
+    """Lay ``x`` out as ``sharding`` inside a traced program (the gradient keeps whatever layout it has)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, sharding) -> Tensor:
+        return Tensor._make(jax.lax.with_sharding_constraint(x._value, sharding))
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        return grad, None
+
+
+class _Layout:
+    """A compiled step containing DataParallel, as one program over ``mesh``: its inputs enter replicated (the
+    batch tensors DataParallel splits enter split), its outputs leave replicated and come back to ``home``
+    (``device_ids[0]``, where PyTorch keeps the parameters), so code outside the step sees them where it
+    left them."""
+
+    axis_env = ()
+
+    def __init__(self, mesh: Mesh, home):
+        self.mesh, self.home = mesh, home
+        self.split: dict = {}  # id(input box) -> its sharding, for inputs DataParallel splits
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Layout) and (self.mesh, self.home) == (other.mesh, other.home)
+
+    def __hash__(self) -> int:
+        return hash((self.mesh, self.home))
+
+    def jit(self, fn, donate: tuple, input_ids: list):
+        replicated = NamedSharding(self.mesh, PartitionSpec())
+        jitted = jax.jit(fn, donate_argnums=donate, in_shardings=[self.split.get(i, replicated) for i in input_ids],
+                         out_shardings=replicated)
+        home = jax.sharding.SingleDeviceSharding(self.home)
+
+        def call(*arrays):
+            return jax.device_put(jitted(*arrays), home)
+        call.lower = jitted.lower
+        return call
 
 
 @lru_cache(maxsize=None)
@@ -116,6 +163,8 @@ class DataParallel(Module):
         spec[self.dim] = "batch"
         split = NamedSharding(mesh, PartitionSpec(*spec))
         replicated = NamedSharding(mesh, PartitionSpec())
+        if _capture.is_tracing():
+            return self._traced_forward(mesh, split, replicated, inputs, kwargs)
         inputs, kwargs = _map(lambda t: _Place.apply(t, split) if t.dim() > self.dim else _Place.apply(t, replicated),
                               (inputs, kwargs))
         with _Replicated(self.module, replicated):
@@ -129,6 +178,16 @@ class DataParallel(Module):
                                    "create it from the input (e.g. torch.zeros_like(x)) or register it as a "
                                    "buffer") from None
         return _map(self._gather, outputs)
+
+    def _traced_forward(self, mesh: Mesh, split: NamedSharding, replicated: NamedSharding, inputs, kwargs):
+        """Inside a compiled step: constrain the batch to be split and the outputs to be whole; parameters and
+        buffers are the program's replicated inputs."""
+        _capture.note_placement(_Layout(mesh, self._devices[0]))
+        layout = _capture.active().placement
+        layout.split.update({id(t): split for t in _tensors((inputs, kwargs)) if t.dim() > self.dim})
+        inputs, kwargs = _map(lambda t: _Constrain.apply(t, split if t.dim() > self.dim else replicated),
+                              (inputs, kwargs))
+        return _map(lambda t: _Constrain.apply(t, replicated), self.module(*inputs, **kwargs))
 
     def _shard_count(self, tensors: list[Tensor]) -> int:
         """How many of the devices the batch is split over: the most that divide every input's batch size."""

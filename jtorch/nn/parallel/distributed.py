@@ -1,4 +1,8 @@
-"""DistributedDataParallel: one model replica per process, gradients averaged across processes in backward."""
+"""DistributedDataParallel: one model replica per process, gradients averaged across processes in backward.
+
+Inside a ``jtorch.compile``'d step the step is one SPMD program over the processes (the process group's mesh is
+its placement): the bucket all-reduces and buffer broadcasts become XLA collectives inside that program.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -8,6 +12,7 @@ from typing import Any, Iterator
 import jax
 import jax.numpy as jnp
 
+from ..._compile import capture
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ...autograd.graph import queue_callback
@@ -157,6 +162,16 @@ class DistributedDataParallel(Module):
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         if self._unfinished:
             raise RuntimeError(_UNFINISHED_REDUCTION)
+        if capture.is_tracing() and self.find_unused_parameters:
+            raise NotImplementedError("DistributedDataParallel(find_unused_parameters=True) inside a jtorch.compile'd "
+                                      "step is not supported yet (which parameters got no gradient on any rank is "
+                                      "only known at run time); run that step eagerly")
+        capture.note_placement(self.process_group.mesh)
+        # a compiled step's trace abandoned halfway through a backward leaves its bookkeeping behind
+        self._callback_queued = False
+        for bucket in self._buckets:
+            bucket.ready.clear()
+            bucket.reduced = False
         if self.broadcast_buffers and self._buffers_to_sync and self.require_forward_param_sync:
             broadcast_coalesced(self.process_group.mesh, self._buffers_to_sync)
         self._expect_sync = grad_mode.is_grad_enabled() and self.require_backward_grad_sync
