@@ -212,6 +212,9 @@ def apply(fn, *inputs, static: tuple = (), name: str | None = None, saves=True, 
     out = _jit_call(fn, static, *arrays) if jit else fn(*arrays, **dict(static))
     single = not isinstance(out, tuple)
     outs = (out,) if single else out
+    state = grad_mode._state
+    if not state.enabled and not state.forward_ad and any(isinstance(a, jax.core.Tracer) for a in arrays):
+        outs = tuple(jax.lax.stop_gradient(o) for o in outs)  # no_grad code is constant to reverse-mode transforms
     tensors = tuple(Tensor._make(o) for o in outs)
     if grad_mode._state.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
         out_diff = tuple(i for i, o in enumerate(outs) if jnp.issubdtype(o.dtype, jnp.inexact))

@@ -8,6 +8,7 @@ import threading
 class _GradState(threading.local):
     enabled = True
     inference = False
+    forward_ad = False  # inside a forward-mode func transform, whose derivatives no_grad leaves alone
 
 
 _state = _GradState()

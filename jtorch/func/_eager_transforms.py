@@ -11,6 +11,7 @@ from typing import Any, Callable
 import jax
 import jax.numpy as jnp
 
+from ..autograd import grad_mode
 from .._tensor import Tensor
 from ._boundary import (Outputs, box, check_argnums, guard_captured, guard_rng, link_outer_graph, tensors_only,
                         through_outer_graph, tree_flatten, tree_unflatten)
@@ -41,13 +42,21 @@ def _split_aux(out, has_aux: bool, message: str):
     return out
 
 
-def _with_args(func: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...]) -> Callable:
-    """``func`` as a function of the arrays of the arguments at ``nums`` (the others fixed)."""
+def _with_args(func: Callable, args: tuple, kwargs: dict, nums: tuple[int, ...], forward: bool = False) -> Callable:
+    """``func`` as a function of the arrays of the arguments at ``nums`` (the others fixed), run as torch.func runs
+    it: with grad mode on (an outer ``no_grad`` does not reach in), and, for a reverse-mode transform (``forward``
+    False), whatever an inner ``no_grad`` computes a constant; forward-mode derivatives ignore ``no_grad``."""
     def call(*arrays):
         full = list(args)
         for i, a in zip(nums, arrays):
             full[i] = box(a)
-        return func(*full, **kwargs)
+        state, saved = grad_mode._state, grad_mode._state.forward_ad
+        state.forward_ad = forward
+        try:
+            with grad_mode.enable_grad():
+                return func(*full, **kwargs)
+        finally:
+            state.forward_ad = saved
     return call
 
 
@@ -170,7 +179,7 @@ def _jvp(func, primals, tangents, has_aux):
     outs, aux_outs = Outputs(), Outputs()
 
     def fn(*a):
-        out, aux = _split_aux(_with_args(func, primals, {}, tuple(range(len(primals))))(*a), has_aux,
+        out, aux = _split_aux(_with_args(func, primals, {}, tuple(range(len(primals))), forward=True)(*a), has_aux,
                               "jvp(f, primals, tangents): output of function f should be a tuple: (output, aux) "
                               "if has_aux is True")
         _only_tensors(out, _JVP_ONLY_TENSORS)
@@ -189,7 +198,7 @@ def linearize(func: Callable, *primals: Any) -> tuple[Any, Callable]:
     outs = Outputs()
 
     def fn(*a):
-        out = _with_args(func, primals, {}, tuple(range(len(primals))))(*a)
+        out = _with_args(func, primals, {}, tuple(range(len(primals))), forward=True)(*a)
         _only_tensors(out, _JVP_ONLY_TENSORS)
         return outs.split(out)
 
@@ -235,7 +244,7 @@ def _jacobian(transform, name: str, func, argnums, has_aux, randomness: str, onl
         outs, aux_outs = Outputs(), Outputs()
 
         def fn(*a):
-            out, aux = _split_aux(_with_args(func, args, {}, nums)(*a), has_aux,
+            out, aux = _split_aux(_with_args(func, args, {}, nums, forward=transform is jax.jacfwd)(*a), has_aux,
                                   f"{name}(f, ...)(*args): output of function f should be a tuple: (output, aux) "
                                   "if has_aux is True")
             _only_tensors(out, only_tensors)

@@ -100,10 +100,29 @@ CASES = {
                                                                          t(lib, M).reshape(2, 2, 3)),
         sorted(m.state_dict())))(lib.func.replace_all_batch_norm_modules_(
             lib.nn.Sequential(lib.nn.Linear(3, 3, bias=False), lib.nn.BatchNorm1d(3)))),
+    "grad_inner_no_grad_is_constant": lambda lib: lib.func.grad(
+        lambda x: (x * _no_grad_scale(lib, x)).sum())(t(lib, A)),
+    "jacrev_inner_no_grad_is_constant": lambda lib: lib.func.jacrev(lambda x: x * _no_grad_scale(lib, x))(t(lib, A)),
+    "jacfwd_inner_no_grad_still_differentiated": lambda lib: lib.func.jacfwd(lambda x: x * _no_grad_scale(lib, x))(
+        t(lib, A)),
+    "jvp_inner_no_grad_still_differentiated": lambda lib: lib.func.jvp(
+        lambda x: x * _no_grad_scale(lib, x), (t(lib, A),), (t(lib, B),)),
+    "grad_ignores_outer_no_grad": lambda lib: _under_no_grad(lib, lambda: lib.func.grad(
+        lambda x: (x.sin() * x).sum())(t(lib, A))),
     "vmap_randomness_same_no_random": lambda lib: lib.func.vmap(lambda x: x + 1, randomness="same")(t(lib, M)),
 }
 
 
+
+
+def _no_grad_scale(lib, x):
+    with lib.no_grad():
+        return x.exp().sum()
+
+
+def _under_no_grad(lib, run):
+    with lib.no_grad():
+        return run()
 
 
 def _backward_into_inputs(lib, transform):
