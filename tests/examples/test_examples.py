@@ -63,6 +63,10 @@ def outputs(tmp_path_factory):
         jobs["checkpoint"] = pool.submit(_checkpoint_job, tmp)
         jobs[("image_folder.py", "jtorch")] = pool.submit(
             _run, [_script("image_folder.py"), "--root", os.path.join(tmp, "images")], tmp, True)
+        for framework, extra in (("jtorch", ["--compile"]), ("torch", [])):  # torch.compile on CPU: minutes
+            jobs[("train_digits.py", framework)] = pool.submit(
+                _run, [_script("train_digits.py"), "--epochs", "1", "--out", os.path.join(tmp, f"digits_{framework}"),
+                       *extra], tmp, framework == "jtorch")
         for name, (args, _) in SEED_PROGRAMS.items():
             for framework in ("jtorch", "torch"):
                 jobs[(name, framework)] = pool.submit(_run, [_script(name), *args], tmp, framework == "jtorch")
@@ -146,3 +150,19 @@ def test_image_folder_under_jtorch(outputs):
         return
     assert_same_output(text, _run([_script("image_folder.py"), "--root", os.path.join(outputs[1], "images_tv")],
                                   outputs[1], use_jtorch=False).replace("images_tv", "images"))
+
+
+def test_train_digits_compiled_step_learns_and_saves_a_checkpoint_pytorch_reads(outputs):
+    """The main job, one epoch: the compiled step under jtorch learns like PyTorch's eager step, and the
+    checkpoint jtorch writes loads into real PyTorch with the same keys, shapes and dtypes."""
+    import torch
+
+    ours, theirs = _result(outputs, ("train_digits.py", "jtorch")), _result(outputs, ("train_digits.py", "torch"))
+    assert ours.split("epoch  1")[0] == theirs.split("epoch  1")[0]  # print(model)
+    for text in (ours, theirs):
+        accuracy = float(re.search(r"final test accuracy (\S+) in", text).group(1))
+        assert accuracy >= 0.85, text
+    saved = {f: torch.load(os.path.join(outputs[1], f"digits_{f}", "digits_cnn.pth")) for f in ("jtorch", "torch")}
+    assert list(saved["jtorch"]) == list(saved["torch"])
+    for key, value in saved["torch"].items():
+        assert (saved["jtorch"][key].shape, saved["jtorch"][key].dtype) == (value.shape, value.dtype), key
