@@ -63,10 +63,10 @@ def outputs(tmp_path_factory):
         jobs["checkpoint"] = pool.submit(_checkpoint_job, tmp)
         jobs[("image_folder.py", "jtorch")] = pool.submit(
             _run, [_script("image_folder.py"), "--root", os.path.join(tmp, "images")], tmp, True)
-        for framework, extra in (("jtorch", ["--compile"]), ("torch", [])):  # torch.compile on CPU: minutes
+        for framework in ("jtorch", "torch"):
             jobs[("train_digits.py", framework)] = pool.submit(
-                _run, [_script("train_digits.py"), "--epochs", "1", "--out", os.path.join(tmp, f"digits_{framework}"),
-                       *extra], tmp, framework == "jtorch")
+                _run, [_script("train_digits.py"), "--epochs", "1", "--out", os.path.join(tmp, f"digits_{framework}")],
+                tmp, framework == "jtorch")
         for name, (args, _) in SEED_PROGRAMS.items():
             for framework in ("jtorch", "torch"):
                 jobs[(name, framework)] = pool.submit(_run, [_script(name), *args], tmp, framework == "jtorch")
@@ -152,9 +152,10 @@ def test_image_folder_under_jtorch(outputs):
                                   outputs[1], use_jtorch=False).replace("images_tv", "images"))
 
 
-def test_train_digits_compiled_step_learns_and_saves_a_checkpoint_pytorch_reads(outputs):
-    """The main job, one epoch: the compiled step under jtorch learns like PyTorch's eager step, and the
-    checkpoint jtorch writes loads into real PyTorch with the same keys, shapes and dtypes."""
+def test_train_digits_learns_and_saves_a_checkpoint_pytorch_reads(outputs):
+    """The main job, one epoch: jtorch learns like PyTorch, and the checkpoint jtorch writes loads into real
+    PyTorch with the same keys, shapes and dtypes. (`--compile` costs more compilation than one epoch is worth
+    here; tests/test_compile.py covers compiled steps.)"""
     import torch
 
     ours, theirs = _result(outputs, ("train_digits.py", "jtorch")), _result(outputs, ("train_digits.py", "torch"))
