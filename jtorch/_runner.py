@@ -9,6 +9,11 @@ import sys
 _ALIASES = {"torch": "jtorch", "torchvision": "jtorch.vision"}
 
 
+def _missing(torch_name: str, real: str) -> ModuleNotFoundError:
+    return ModuleNotFoundError(f"jtorch does not provide '{torch_name}' (looked for '{real}'); this part of the "
+                               "PyTorch API is not implemented yet", name=torch_name)
+
+
 class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds ``torch.x.y`` as ``jtorch.x.y`` (and ``torchvision.x`` as ``jtorch.vision.x``)."""
 
@@ -19,17 +24,31 @@ class _TorchAliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 return real + fullname[len(alias):]
         return None
 
+    @staticmethod
+    def _alias(fullname: str) -> str | None:
+        """The torch name of a jtorch submodule (``jtorch.vision.x`` -> ``torchvision.x``)."""
+        for alias, real in sorted(_ALIASES.items(), key=lambda item: -len(item[1])):
+            if fullname.startswith(real + "."):
+                return alias + fullname[len(real):]
+        return None
+
     def find_spec(self, fullname, path=None, target=None):
         real = self._target(fullname)
         if real is None:
+            # `from torch import distributions` imports 'jtorch.distributions' (the module's own name): a
+            # miss there is reported under the torch name too, instead of "cannot import name ... from 'jtorch'".
+            torch_name = self._alias(fullname)
+            if torch_name is not None and not any(
+                    finder.find_spec(fullname, path, target) for finder in sys.meta_path
+                    if finder is not self and hasattr(finder, "find_spec")):
+                raise _missing(torch_name, fullname)
             return None
         try:
             found = importlib.util.find_spec(real)
         except ModuleNotFoundError:
             found = None
         if found is None:
-            raise ImportError(f"jtorch does not provide '{fullname}' (looked for '{real}'); this part of the PyTorch "
-                              "API is not implemented yet", name=fullname)
+            raise _missing(fullname, real)
         return importlib.util.spec_from_loader(fullname, self, origin=found.origin)
 
     def create_module(self, spec):

@@ -32,7 +32,42 @@ def test_script_sees_jtorch_as_torch_with_argv_and_main(tmp_path):
 def test_missing_torch_submodule_names_itself(tmp_path):
     result = run_script(tmp_path, "import torch.distributions\n")
     assert result.returncode != 0
-    assert "ImportError: jtorch does not provide 'torch.distributions'" in result.stderr
+    assert "ModuleNotFoundError: jtorch does not provide 'torch.distributions'" in result.stderr
+
+
+def test_missing_submodule_in_from_import_names_itself(tmp_path):
+    """`from torch import x` / `from torchvision import x` name the torch module, like `import torch.x` does."""
+    result = run_script(tmp_path, """
+        for statement in ("from torch import distributions", "from torchvision import io",
+                          "from torch.nn import no_such_module"):
+            try:
+                exec(statement)
+            except ModuleNotFoundError as e:  # an ImportError, as PyTorch's own missing modules give
+                print(e.name)
+        from torch import nn, optim, Tensor
+        print(nn.__name__, optim.__name__, Tensor.__name__)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["torch.distributions", "torchvision.io", "torch.nn.no_such_module",
+                                     "jtorch.nn", "jtorch.optim", "Tensor"]
+
+
+def test_install_as_torch_in_process():
+    code = textwrap.dedent("""
+        import jtorch
+        jtorch.install_as_torch()
+        jtorch.install_as_torch()  # twice is harmless
+        import torch, torchvision
+        import torch.nn.functional as F
+        from torch.utils.data import DataLoader
+        from torchvision import transforms
+        print(torch is jtorch, F is jtorch.nn.functional, torchvision is jtorch.vision,
+              DataLoader is jtorch.utils.data.DataLoader, transforms is jtorch.vision.transforms)
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": ROOT})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"] * 5
 
 
 def test_cuda_and_backends_flags_are_accepted(tmp_path):
