@@ -101,3 +101,11 @@ def test_distributed_sampler_epochs_and_errors():
     for args in [(range(4),), (range(4), 2, 2), (range(4), 2, -1)]:
         got, want = (outcome(lib.utils.data.DistributedSampler, *args) for lib in LIBS)
         assert got == want
+
+
+def test_weighted_sampler_weights_attribute_matches_torch():
+    def case(lib):
+        w = lib.utils.data.WeightedRandomSampler([1, 2.5, 4], 2).weights
+        return type(w).__name__, str(w.dtype), w.tolist()
+    got, want = both(case)
+    assert got == want

@@ -6,6 +6,7 @@ from typing import Generic, Iterable, Iterator, Sequence, Sized, TypeVar
 import numpy as np
 
 from ..._ops import random as _random
+from ..._ops.creation import from_numpy
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
@@ -125,16 +126,17 @@ class WeightedRandomSampler(_ArraySampler):
         w = np.asarray(weights, dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
-        self.weights = w
+        self.weights = from_numpy(w)
+        self._probabilities = w / w.sum()
         self.num_samples = num_samples
         self.replacement = replacement
         self.generator = generator
 
     def index_array(self) -> np.ndarray:
-        if not self.replacement and self.num_samples > len(self.weights):
+        n = len(self._probabilities)
+        if not self.replacement and self.num_samples > n:
             raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        return numpy_rng(self.generator).choice(len(self.weights), self.num_samples, replace=self.replacement,
-                                                p=self.weights / self.weights.sum())
+        return numpy_rng(self.generator).choice(n, self.num_samples, replace=self.replacement, p=self._probabilities)
 
     def __len__(self) -> int:
         return self.num_samples
