@@ -1,9 +1,9 @@
 """The whole OpInfo sweep, run once: pass rates must not fall below the floors (raise them as jtorch grows)."""
-import time
+import os
 
 import pytest
 
-from compat import opinfo
+from compat import report
 
 # Measured pass rates (percent) minus a small margin; ratchet these up, never down.
 FLOORS = {
@@ -15,22 +15,17 @@ FLOORS = {
 
 
 @pytest.fixture(scope="module")
-def sweep():
-    start = time.perf_counter()
-    results = opinfo.run_sweep()
-    stats = opinfo.summary(results, time.perf_counter() - start)
-    paths = opinfo.write_reports(results, stats)
-    return results, stats, paths
+def sweep(tmp_path_factory):
+    return report.run_suite("opinfo", tmp_path_factory.mktemp("reports"), jobs=os.cpu_count() or 1)
 
 
 @pytest.mark.parametrize("rate", sorted(FLOORS))
 def test_pass_rate_at_or_above_floor(sweep, rate):
-    _, stats, _ = sweep
-    assert stats[rate] >= FLOORS[rate], f"{rate} fell to {stats[rate]} (floor {FLOORS[rate]})"
+    assert sweep.stats[rate] >= FLOORS[rate], f"{rate} fell to {sweep.stats[rate]} (floor {FLOORS[rate]})"
 
 
 def test_every_op_has_a_known_status_and_reports_are_written(sweep):
-    results, stats, paths = sweep
-    assert stats["ops_total"] == len(results) > 500
-    assert {r.status for r in results} <= {"pass_grad", "pass_forward", "fail", "missing", "skipped"}
-    assert all(p.stat().st_size > 0 for p in paths)
+    assert sweep.stats["ops_total"] == len(sweep.results) > 500
+    assert {r.status for r in sweep.results} <= {"pass_grad", "pass_forward", "fail", "missing", "skipped"}
+    assert all(p.stat().st_size > 0 for p in sweep.paths)
+    assert [row.passed for row in sweep.rows] == [sweep.stats["pass_forward"], sweep.stats["pass_forward_and_grad"]]
