@@ -10,7 +10,8 @@ and loads the torch module's state_dict into it. It then checks, per sample:
 - repr: ``repr(module)`` is the same string;
 - train_eval: after ``.eval()`` every submodule's ``training`` flag agrees and the eval-mode outputs match.
 
-Run ``python -m compat.moduleinfo [--modules nn.Linear,nn.Conv2d] [--max-samples N]`` from the repository root.
+Run ``python -m compat.moduleinfo [--modules nn.Linear,nn.Conv2d] [--max-samples N] [--jobs N]`` from the
+repository root (``python -m compat`` runs every compat suite).
 """
 from __future__ import annotations
 
