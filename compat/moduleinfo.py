@@ -10,7 +10,8 @@ and loads the torch module's state_dict into it. It then checks, per sample:
 - repr: ``repr(module)`` is the same string;
 - train_eval: after ``.eval()`` every submodule's ``training`` flag agrees and the eval-mode outputs match.
 
-Run ``python -m compat.moduleinfo [--modules nn.Linear,nn.Conv2d] [--max-samples N]`` from the repository root.
+Run ``python -m compat.moduleinfo [--modules nn.Linear,nn.Conv2d] [--max-samples N] [--jobs N]`` from the
+repository root (``python -m compat`` runs every compat suite).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import copy
 import dataclasses
 import functools
 import json
+import os
 import signal
 import time
 from pathlib import Path
@@ -33,7 +35,7 @@ import jtorch
 from .convert import assert_same, dtype_name, to_jtorch, to_torch
 from .moduleinfo_skips import SKIPS, TOLERANCES
 from .opinfo import (FORWARD_TOL, GRAD_TOL, REPORT_DIR, _first_line, _is_missing, _md_cell, _tensors, compare_vjp,
-                     run_isolated)
+                     run_in_workers, run_isolated)
 
 DEFAULT_MAX_SAMPLES = 3
 MAX_SAMPLE_NUMEL = 5_000
@@ -312,21 +314,28 @@ def run_module(info, max_samples: int = DEFAULT_MAX_SAMPLES) -> ModuleResult:
     return dataclasses.replace(summarize(key, results, time.perf_counter() - start), dtype=dtype_name(dtype))
 
 
-def select_modules(names: Iterable[str] | None = None) -> list:
-    """The ModuleInfos whose name (``'nn.Linear'``) is in ``names`` (all of them when ``names`` is None)."""
+def select_modules(names: Iterable[str] | None = None, indices: bool = False) -> list:
+    """The ModuleInfos whose name (``'nn.Linear'``) is in ``names`` (all of them when ``names`` is None), or with
+    ``indices`` their positions in ``module_db``."""
     from torch.testing._internal.common_modules import module_db
-    if names is None:
-        return list(module_db)
-    wanted = {n if n.startswith("nn.") else f"nn.{n}" for n in names}
-    return [info for info in module_db if info.name in wanted]
+    wanted = None if names is None else {n if n.startswith("nn.") else f"nn.{n}" for n in names}
+    chosen = [i for i, info in enumerate(module_db) if wanted is None or info.name in wanted]
+    return chosen if indices else [module_db[i] for i in chosen]
+
+
+def _run_chunk(indices: list[int], max_samples: int) -> list[ModuleResult]:
+    from torch.testing._internal.common_modules import module_db
+    return run_isolated([module_db[i] for i in indices], lambda info: run_module(info, max_samples))
 
 
 def run_sweep(names: Iterable[str] | None = None, max_samples: int = DEFAULT_MAX_SAMPLES,
-              progress: bool = False) -> list[ModuleResult]:
-    """Run every selected ModuleInfo (see ``opinfo.run_isolated``)."""
-    return run_isolated(select_modules(names), lambda info: run_module(info, max_samples),
-                        (lambda r: f"{r.module:32s} {r.status:8s} {r.seconds:5.1f}s {r.note[:100]}") if progress
-                        else None)
+              progress: bool = False, jobs: int = 1) -> list[ModuleResult]:
+    """Run every selected ModuleInfo (see ``opinfo.run_isolated``), in ``jobs`` worker processes when above 1."""
+    line = (lambda r: f"{r.module:32s} {r.status:8s} {r.seconds:5.1f}s {r.note[:100]}") if progress else None
+    if jobs > 1:
+        return run_in_workers(functools.partial(_run_chunk, max_samples=max_samples),
+                              select_modules(names, indices=True), jobs, line)
+    return run_isolated(select_modules(names), lambda info: run_module(info, max_samples), line)
 
 
 # ------------------------------------------------------------------ reporting
@@ -380,9 +389,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--max-samples", type=int, default=DEFAULT_MAX_SAMPLES)
     parser.add_argument("--progress", action="store_true", help="print each module's result as it finishes")
     parser.add_argument("--report-dir", type=Path, default=REPORT_DIR)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="worker processes (default: one per core)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    results = run_sweep(args.modules.split(",") if args.modules else None, args.max_samples, args.progress)
+    results = run_sweep(args.modules.split(",") if args.modules else None, args.max_samples, args.progress,
+                        args.jobs)
     stats = summary(results, time.perf_counter() - start)
     write_reports(results, stats, args.report_dir)
     for k, v in stats.items():

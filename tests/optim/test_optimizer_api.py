@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import jtorch
-from optim_problem import loss_of, make
+from compat.optimizers import loss_of, make
 
 BAD_ARGUMENTS = [
     ("SGD", dict(lr=-1)), ("SGD", dict(momentum=-0.5)), ("SGD", dict(weight_decay=-1)),

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import jtorch
-from optim_problem import B0, FAMILIES, W0, steps_from
+from compat.optimizers import B0, FAMILIES, W0, steps_from
 
 IDS = [f"{n}-{o}" for n, o in FAMILIES]
 

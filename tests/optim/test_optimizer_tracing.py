@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import jtorch
-from optim_problem import FAMILIES, loss_of, make, values
+from compat.optimizers import FAMILIES, loss_of, make, values
 
 IDS = [f"{n}-{o}" for n, o in FAMILIES]
 
