@@ -40,7 +40,6 @@ GRAD_TOL = (1e-5, 1e-4)
 RANDOM_POOL_NUMEL = 4096
 # ops (or modules) per task handed to a worker process
 WORKER_CHUNK = 8
-WORKER_XLA_FLAGS = "--xla_backend_optimization_level=0"
 REPORT_DIR = Path(__file__).parent / "reports"
 _FALLBACK_DTYPES = (torch.int64, torch.bool, torch.int32, torch.uint8)
 
@@ -345,10 +344,7 @@ def run_isolated(items: Iterable, run_one: Callable[[Any], Any],
 
 
 def _worker_init() -> None:
-    # One core per worker: the workers are the parallelism. XLA's LLVM optimisation level 0 cuts the compile
-    # time, most of the sweep, by about a quarter; the ops' statuses stay the same.
-    torch.set_num_threads(1)
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {WORKER_XLA_FLAGS}".strip()
+    torch.set_num_threads(1)  # one core per worker: the workers are the parallelism
 
 
 def run_in_workers(run_chunk: Callable[[list], list], indices: list[int], jobs: int,
