@@ -1944,6 +1944,7 @@ def _fractional_max_pool(x, u, *, kernel, out_shape):
     batched = x.ndim == n + 2
     if not batched:
         x = x[None]
+    u = u[:x.shape[0]]  # PyTorch reads only the first N rows of samples
     sizes = x.shape[2:]
     flat = jnp.zeros(x.shape[:2] + (1,) * (2 * n), jnp.int64)
     stride = 1
@@ -1968,6 +1969,18 @@ def _fractional_max_pool(x, u, *, kernel, out_shape):
     return (values, indices) if batched else (values[0], indices[0])
 
 
+def _check_fractional_samples(samples: Tensor, input: Tensor, batch: int, n: int) -> None:
+    if samples.ndim != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {samples.ndim}")
+    if samples.dtype != input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if samples.shape[0] < batch:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if tuple(samples.shape[1:]) != (input.shape[-n - 1], n):
+        raise RuntimeError(f"Expect _random_samples of shape (N, {input.shape[-n - 1]}, {n}) for input of "
+                           f"{input.shape[-n - 1]} channels, got {list(samples.shape)}")
+
+
 def _fractional_max_pool_nd(n: int):
     def fractional_max_pool(input: Tensor, kernel_size, output_size=None, output_ratio=None,
                             return_indices: bool = False, _random_samples: Tensor | None = None):
@@ -1985,11 +1998,13 @@ def _fractional_max_pool_nd(n: int):
         else:
             out = _ntuple(output_size, n)
         for name, s, k, o in zip(("time", "height", "width")[3 - n:], sizes, kernel, out):
-            if o + k - 1 > s:
+            if o + k - 1 > s - (n == 3):  # PyTorch's 3-d check is strict, its 2-d one is not
                 raise RuntimeError(f"fractional_max_pool{n}d_out(): pool {name} {k} too large relative to input "
                                    f"{name} {s}")
-        if _random_samples is None:
-            batch = 1 if input.ndim == n + 1 else input.shape[0]
+        batch = 1 if input.ndim == n + 1 else input.shape[0]
+        if _random_samples is not None:
+            _check_fractional_samples(_random_samples, input, batch, n)
+        else:
             _random_samples = Tensor._make(jax.random.uniform(_gen(None).next_key(),
                                                               (batch, input.shape[-n - 1], n), input.dtype.np_dtype))
         values, indices = apply(_fractional_max_pool, input, _random_samples,
