@@ -114,7 +114,7 @@ VIEW_WRITERS[_squeeze_view] = lambda base, value, *, dims: value.reshape(base.sh
 VIEW_WRITERS[_expand_dims_view] = lambda base, value, *, dim: value.reshape(base.shape)
 
 
-@register(inplace=True)
+@register(inplace=True, restrides=True)
 def squeeze(input, dim=None) -> Tensor:
     """Remove dims of size 1 (all of them, or those in ``dim``)."""
     if dim is None:
@@ -125,7 +125,7 @@ def squeeze(input, dim=None) -> Tensor:
     return make_view(input, _squeeze_view, (("dims", dims),), "SqueezeBackward0")
 
 
-@register(inplace=True)
+@register(inplace=True, restrides=True)
 def unsqueeze(input, dim: int) -> Tensor:
     """Insert a dim of size 1 at ``dim``."""
     d = wrap_dim(dim, input.ndim + 1)
@@ -162,7 +162,7 @@ def permute(input, *dims) -> Tensor:
     return make_view(input, _permute_view, (("perm", perm),), "PermuteBackward0")
 
 
-@register(inplace=True, aliases=("swapaxes", "swapdims"))
+@register(inplace=True, restrides=True, aliases=("swapaxes", "swapdims"))
 def transpose(input, dim0: int, dim1: int) -> Tensor:
     """Swap dims ``dim0`` and ``dim1``."""
     n = input.ndim
@@ -174,13 +174,24 @@ def transpose(input, dim0: int, dim1: int) -> Tensor:
     return make_view(input, _permute_view, (("perm", tuple(perm)),), "TransposeBackward0")
 
 
-@register(inplace=True)
+def _check_t(input: Tensor, name: str) -> None:
+    if input.ndim > 2:
+        raise RuntimeError(f"{name}() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+
+
+@register
 def t(input) -> Tensor:
     """Transpose a tensor of at most 2 dims."""
-    if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    _check_t(input, "t")
     perm = (1, 0) if input.ndim == 2 else tuple(range(input.ndim))
     return make_view(input, _permute_view, (("perm", perm),), "TBackward0")
+
+
+@register_method
+def t_(self) -> Tensor:
+    """In-place :meth:`Tensor.t`: ``self`` takes the transposed shape."""
+    _check_t(self, "t_")
+    return self._commit_restride(t(self))
 
 
 @register(aliases=("moveaxis",))
