@@ -75,13 +75,17 @@ VIEW_WRITERS: dict = {}
 
 def write_view(base, value, *, chain: tuple):
     """The new base array after writing ``value`` into the region that ``chain`` views."""
-    value = value.astype(base.dtype)
+    if not (jnp.iscomplexobj(value) and not jnp.iscomplexobj(base)):  # else a complex view of a real base
+        value = value.astype(base.dtype)
     if not chain:
         return jnp.broadcast_to(value, base.shape)
-    if len(chain) == 1 and chain[0][0] in VIEW_WRITERS:
-        fn, static = chain[0]
+    (fn, static), rest = chain[0], chain[1:]
+    if rest and (fn in VIEW_WRITERS or any(f in VIEW_WRITERS for f, _ in rest)):
+        value = write_view(fn(base, **dict(static)), value, chain=rest)  # the first view, updated
+        rest = ()
+    if not rest and fn in VIEW_WRITERS:
         return VIEW_WRITERS[fn](base, value, **dict(static))
-    positions = apply_view_chain(jnp.arange(base.size).reshape(base.shape), chain=chain)
+    positions = apply_view_chain(jnp.arange(base.size).reshape(base.shape), chain=((fn, static),) + rest)
     flat = base.reshape(-1).at[positions.reshape(-1)].set(jnp.broadcast_to(value, positions.shape).reshape(-1))
     return flat.reshape(base.shape)
 

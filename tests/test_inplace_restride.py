@@ -1,14 +1,10 @@
 """In-place shape changes (transpose_, t_, unsqueeze_, squeeze_, swapdims_) against torch: values, versions,
 autograd through them and on views."""
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _torch_compare import check  # noqa: E402
+from _torch_compare import check
 
-import jtorch  # noqa: E402
+import jtorch
 
 DATA = [[1.0, -2.0, 3.0], [0.5, 4.0, -1.5]]
 
