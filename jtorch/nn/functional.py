@@ -15,6 +15,7 @@ from jax import lax
 
 from .. import _dtype as dt
 from .._ops._dispatch import apply
+from .._ops.normalization import native_layer_norm
 from .._ops._util import host_checkable, np_dtype, wrap_dim
 from .._ops.random import _gen
 from .._tensor import Tensor
@@ -732,18 +733,6 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     return y
 
 
-def _layer_norm(x, w, b, *, n, eps):
-    axes = tuple(range(x.ndim - n, x.ndim))
-    mean = x.mean(axes, keepdims=True)
-    var = x.var(axes, keepdims=True)
-    y = (x - mean) * lax.rsqrt(var + eps)
-    if w is not None:
-        y = y * w
-    if b is not None:
-        y = y + b
-    return y
-
-
 def _check_normalized_shape(input: Tensor, normalized_shape) -> tuple:
     shape = _ntuple(normalized_shape, 1) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
@@ -756,8 +745,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
                eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dims (biased variance), then scale and shift."""
     shape = _check_normalized_shape(input, normalized_shape)
-    return apply(_layer_norm, input, weight, bias, static=(("n", len(shape)), ("eps", float(eps))),
-                 name="NativeLayerNormBackward0")
+    return native_layer_norm(input, shape, weight, bias, float(eps))[0]
 
 
 def _rms_norm(x, w, *, n, eps):
