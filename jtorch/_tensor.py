@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy as _copy
 import numbers
+import sys
 import weakref
 
 import jax
@@ -74,13 +75,17 @@ VIEW_WRITERS: dict = {}
 
 def write_view(base, value, *, chain: tuple):
     """The new base array after writing ``value`` into the region that ``chain`` views."""
-    value = value.astype(base.dtype)
+    if not (jnp.iscomplexobj(value) and not jnp.iscomplexobj(base)):  # else a complex view of a real base
+        value = value.astype(base.dtype)
     if not chain:
         return jnp.broadcast_to(value, base.shape)
-    if len(chain) == 1 and chain[0][0] in VIEW_WRITERS:
-        fn, static = chain[0]
+    (fn, static), rest = chain[0], chain[1:]
+    if rest and (fn in VIEW_WRITERS or any(f in VIEW_WRITERS for f, _ in rest)):
+        value = write_view(fn(base, **dict(static)), value, chain=rest)  # the first view, updated
+        rest = ()
+    if not rest and fn in VIEW_WRITERS:
         return VIEW_WRITERS[fn](base, value, **dict(static))
-    positions = apply_view_chain(jnp.arange(base.size).reshape(base.shape), chain=chain)
+    positions = apply_view_chain(jnp.arange(base.size).reshape(base.shape), chain=((fn, static),) + rest)
     flat = base.reshape(-1).at[positions.reshape(-1)].set(jnp.broadcast_to(value, positions.shape).reshape(-1))
     return flat.reshape(base.shape)
 
@@ -180,8 +185,9 @@ class Tensor:
             out._view = _ViewInfo(self, (), self._version_counter[0], tracks_grad)
         return out
 
-    def _commit_inplace(self, result: "Tensor") -> "Tensor":
-        """Make this tensor hold ``result`` (an op's out-of-place value): the core of every in-place op."""
+    def _check_inplace_allowed(self) -> bool:
+        """Raise PyTorch's error for an in-place op on a leaf that requires grad (or a view of one); the
+        result tells whether autograd is recording."""
         recording = grad_mode._state.enabled
         if recording:
             if self.grad_fn is None and self._requires_grad:
@@ -190,6 +196,30 @@ class Tensor:
             if view is not None and view.tracks_grad and view.base.grad_fn is None and view.base._requires_grad:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                    "operation.")
+        return recording
+
+    def _commit_restride(self, view: "Tensor") -> "Tensor":
+        """Make this tensor become ``view``, a view of itself with another shape (``t_``, ``unsqueeze_``...):
+        the storage is unchanged, the version moves on and the graph continues through the view's node."""
+        recording = self._check_inplace_allowed()
+        # the counter is referenced by self, by ``view`` and by getrefcount's argument: any more are live views
+        if self._view is None and sys.getrefcount(self._version_counter) > 3:
+            raise NotImplementedError(f"jtorch cannot change the shape of a tensor in place while views of it "
+                                      f"(or tensors from .data/.detach()) are alive; shape {list(self.shape)}")
+        old_version = self._version_counter[0]
+        self._version_counter[0] += 1
+        if self._view is not None:
+            self._view = view._view
+            self._view.synced = self._version_counter[0]
+        self._array = view._array
+        if recording and view.grad_fn is not None:
+            _resave(view.grad_fn, self, old_version)
+            self.grad_fn, self._output_nr = view.grad_fn, view._output_nr
+        return self
+
+    def _commit_inplace(self, result: "Tensor") -> "Tensor":
+        """Make this tensor hold ``result`` (an op's out-of-place value): the core of every in-place op."""
+        recording = self._check_inplace_allowed()
         if tuple(result.shape) != tuple(self.shape):
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")

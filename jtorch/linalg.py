@@ -10,6 +10,7 @@ import numpy as np
 from . import _dtype as dt
 from . import return_types
 from ._ops._dispatch import apply
+from ._ops.reduction import _vector_norm
 from ._ops._util import result_dtype, static, write_out, wrap_dim
 from ._tensor import Tensor, scalar_type_name
 
@@ -431,26 +432,6 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
 # ---------------------------------------------------------------- norms
 
 
-def _vector_norm(x, *, ord, dims, keepdim, dtype):
-    x = jnp.abs(x if dtype is None else x.astype(dtype))
-    if ord == math.inf:
-        return jnp.max(x, axis=dims, keepdims=keepdim)
-    if ord == -math.inf:
-        return jnp.min(x, axis=dims, keepdims=keepdim)
-    if ord == 0:
-        return jnp.sum((x != 0).astype(x.dtype), axis=dims, keepdims=keepdim)
-    if ord == 2:
-        # zero-safe so the gradient at the origin is 0, as in PyTorch
-        sq = jnp.sum(x * x, axis=dims, keepdims=keepdim)
-        safe = jnp.where(sq == 0, 1, sq)
-        return jnp.where(sq == 0, 0, jnp.sqrt(safe))
-    if ord == 1:
-        return jnp.sum(x, axis=dims, keepdims=keepdim)
-    total = jnp.sum(x ** ord, axis=dims, keepdims=keepdim)
-    safe = jnp.where(total == 0, 1, total)
-    return jnp.where(total == 0, 0, safe ** (1.0 / ord))
-
-
 def _real_of(d: dt.dtype) -> dt.dtype:
     return {dt.complex64: dt.float32, dt.complex128: dt.float64, dt.complex32: dt.float16}.get(d, d)
 
@@ -471,7 +452,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim=None, keepdim: bool = False, *, d
             raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
                                "operation does not have an identity")
     compute = None if dtype is None else dt.to_jax_dtype(dtype)
-    return write_out(_run(_vector_norm, x, ord=float(ord), dims=dims, keepdim=keepdim, dtype=compute,
+    return write_out(_run(_vector_norm, x, p=float(ord), dims=dims, keepdim=keepdim, dtype=compute,
                           name="LinalgVectorNormBackward0"), out)
 
 
@@ -479,7 +460,7 @@ def _matrix_norm(a, *, ord, dims, keepdim):
     row, col = dims
     if ord in ("fro", "nuc", 2.0, -2.0):
         if ord == "fro":
-            return _vector_norm(a, ord=2.0, dims=dims, keepdim=keepdim, dtype=None)
+            return _vector_norm(a, p=2.0, dims=dims, keepdim=keepdim, dtype=None)
         m = jnp.moveaxis(a, dims, (-2, -1))
         s = jnp.linalg.svd(m, compute_uv=False)
         r = jnp.sum(s, -1) if ord == "nuc" else (s[..., 0] if ord == 2.0 else s[..., -1])

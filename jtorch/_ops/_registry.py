@@ -9,9 +9,10 @@ TORCH_FUNCTIONS: dict = {}
 
 
 def register(fn: Callable | None = None, *, name: str | None = None, function: bool = True, method: bool = True,
-             inplace: bool = False, aliases: tuple = (), method_only_aliases: tuple = ()):
+             inplace: bool = False, restrides: bool = False, aliases: tuple = (), method_only_aliases: tuple = ()):
     """Register ``fn(input, ...)`` as ``torch.<name>`` (``function``), ``Tensor.<name>`` (``method``) and,
-    with ``inplace``, ``Tensor.<name>_``, which commits the out-of-place result into ``self``."""
+    with ``inplace``, ``Tensor.<name>_``, which commits the out-of-place result into ``self``; with ``restrides``
+    (view ops) ``self`` becomes the view instead, taking its shape."""
     def decorate(fn):
         op_name = name or fn.__name__
         for alias in (op_name,) + tuple(aliases):
@@ -20,15 +21,17 @@ def register(fn: Callable | None = None, *, name: str | None = None, function: b
             if method:
                 setattr(Tensor, alias, fn)
             if inplace:
-                setattr(Tensor, alias + "_", _make_inplace(fn, alias + "_"))
+                setattr(Tensor, alias + "_", _make_inplace(fn, alias + "_", restrides))
         for alias in method_only_aliases:
             setattr(Tensor, alias, fn)
         return fn
     return decorate(fn) if fn is not None else decorate
 
 
-def _make_inplace(fn: Callable, name: str) -> Callable:
+def _make_inplace(fn: Callable, name: str, restrides: bool = False) -> Callable:
     def inplace(self, *args, **kwargs):
+        if restrides:
+            return self._commit_restride(fn(self, *args, **kwargs))
         return self._commit_inplace(fn(self, *args, **kwargs))
     inplace.__name__ = inplace.__qualname__ = name
     inplace.__doc__ = f"In-place version of :meth:`Tensor.{name[:-1]}`."

@@ -32,12 +32,24 @@ def _statistics(*stats: Tensor) -> tuple:
     return tuple(apply(_statistic, s, saves=False, name="NativeNormBackward0") for s in stats)
 
 
+def _layer_norm(x, w, b, *, n, eps):
+    axes = tuple(range(x.ndim - n, x.ndim))
+    mean = x.mean(axes, keepdims=True)
+    rstd = jax.lax.rsqrt(x.var(axes, keepdims=True) + eps)
+    y = (x - mean) * rstd
+    if w is not None:
+        y = y * w
+    if b is not None:
+        y = y + b
+    return y, jax.lax.stop_gradient(mean), jax.lax.stop_gradient(rstd)
+
+
 @register(method=False)
 def native_layer_norm(input, normalized_shape, weight, bias, eps: float) -> tuple:
-    """``(output, mean, rstd)`` of layer norm over the last ``len(normalized_shape)`` dims (stats keep those dims)."""
-    dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
-    mean, rstd = _mean_rstd(input, dims, eps)
-    return (_normalized(input, mean, rstd, weight, bias), *_statistics(mean, rstd))
+    """``(output, mean, rstd)`` of layer norm over the last ``len(normalized_shape)`` dims (stats keep those dims;
+    they require grad but, as in PyTorch, pass no gradient back)."""
+    return apply(_layer_norm, input, weight, bias, static=(("n", len(normalized_shape)), ("eps", float(eps))),
+                 name="NativeLayerNormBackward0")
 
 
 @register(method=False)

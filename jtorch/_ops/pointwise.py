@@ -693,34 +693,12 @@ def equal(input, other) -> bool:
 
 
 # ------------------------------------------------------------------ complex parts
-def _real_impl(a):
-    return jnp.real(a)
-
-
-def _imag_impl(a):
-    return jnp.imag(a)
-
-
 def _angle_impl(a, *, dtype):
     if jnp.issubdtype(a.dtype, jnp.complexfloating):
         return jnp.angle(a)
     a = a.astype(dtype)
     return jnp.where(jnp.isnan(a), a, jnp.where(a < 0, jnp.pi, 0.0).astype(dtype)) * jax.lax.stop_gradient(
         jnp.ones_like(a)) + 0 * a
-
-
-@register
-def real(input) -> Tensor:
-    """The real part of ``input`` (``input`` itself when it is not complex)."""
-    return apply(_real_impl, input) if input.dtype.is_complex else input
-
-
-@register
-def imag(input) -> Tensor:
-    """The imaginary part of a complex ``input``."""
-    if not input.dtype.is_complex:
-        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-    return apply(_imag_impl, input)
 
 
 @register

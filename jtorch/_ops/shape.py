@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _device as _dev
 from .. import _dtype as dt
-from .._tensor import VIEW_WRITERS, Size, Tensor, apply_view_chain, write_view
+from .._tensor import VIEW_WRITERS, Size, Tensor, apply_view_chain, scalar_type_name, write_view
 from ._dispatch import apply
 from ._registry import TORCH_FUNCTIONS, register, register_method
 from ._util import dims_tuple, np_dtype, write_out, wrap_dim
@@ -114,7 +114,7 @@ VIEW_WRITERS[_squeeze_view] = lambda base, value, *, dims: value.reshape(base.sh
 VIEW_WRITERS[_expand_dims_view] = lambda base, value, *, dim: value.reshape(base.shape)
 
 
-@register(inplace=True)
+@register(inplace=True, restrides=True)
 def squeeze(input, dim=None) -> Tensor:
     """Remove dims of size 1 (all of them, or those in ``dim``)."""
     if dim is None:
@@ -125,11 +125,84 @@ def squeeze(input, dim=None) -> Tensor:
     return make_view(input, _squeeze_view, (("dims", dims),), "SqueezeBackward0")
 
 
-@register(inplace=True)
+@register(inplace=True, restrides=True)
 def unsqueeze(input, dim: int) -> Tensor:
     """Insert a dim of size 1 at ``dim``."""
     d = wrap_dim(dim, input.ndim + 1)
     return make_view(input, _expand_dims_view, (("dim", d),), "UnsqueezeBackward0")
+
+
+# ------------------------------------------------------------------ complex parts as real views
+def _real_view(a):
+    return jnp.real(a)
+
+
+def _imag_view(a):
+    return jnp.imag(a)
+
+
+def _as_real_view(a):
+    return jnp.stack([jnp.real(a), jnp.imag(a)], axis=-1)
+
+
+def _as_complex_view(a):
+    return jax.lax.complex(a[..., 0], a[..., 1])
+
+
+VIEW_WRITERS[_real_view] = lambda base, value: jax.lax.complex(jnp.real(value).astype(base.real.dtype), base.imag)
+VIEW_WRITERS[_imag_view] = lambda base, value: jax.lax.complex(base.real, jnp.real(value).astype(base.real.dtype))
+VIEW_WRITERS[_as_real_view] = lambda base, value: jax.lax.complex(
+    *(jnp.real(value[..., i]).astype(base.real.dtype) for i in (0, 1)))
+VIEW_WRITERS[_as_complex_view] = lambda base, value: jnp.stack([jnp.real(value), jnp.imag(value)], -1).astype(base.dtype)
+
+
+@register(method=False)
+def real(input) -> Tensor:
+    """The real part of ``input``, a view (``input`` itself when it is not complex)."""
+    return make_view(input, _real_view, (), "RealBackward0") if input.dtype.is_complex else input
+
+
+@register(method=False)
+def imag(input) -> Tensor:
+    """The imaginary part of a complex ``input``, a view."""
+    if not input.dtype.is_complex:
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return make_view(input, _imag_view, (), "ImagBackward0")
+
+
+def _set_part(part):
+    def setter(self, value) -> None:
+        view = part(self)
+        if isinstance(value, Tensor):
+            view.copy_(value)
+        else:
+            view.fill_(value)
+    return setter
+
+
+Tensor.real = property(real, _set_part(real), doc="The real part, a view; assigning to it writes the real part.")
+Tensor.imag = property(imag, _set_part(imag), doc="The imaginary part, a view; assigning to it writes it.")
+
+
+@register(method=False)
+def view_as_real(input) -> Tensor:
+    """The complex ``input`` (*) as a real view (*, 2) of its real and imaginary parts."""
+    if not input.dtype.is_complex:
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return make_view(input, _as_real_view, (), "ViewAsRealBackward0")
+
+
+@register(method=False)
+def view_as_complex(input) -> Tensor:
+    """The real ``input`` (*, 2) as a complex view (*) whose last dim holds real and imaginary parts."""
+    if input.dtype not in (dt.float16, dt.float32, dt.float64):
+        raise RuntimeError(f"view_as_complex is only supported for half, float and double tensors, but got a "
+                           f"tensor of scalar type: {scalar_type_name(input.dtype)}")
+    if input.ndim == 0:
+        raise RuntimeError("Input tensor must have one or more dimensions")
+    if input.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    return make_view(input, _as_complex_view, (), "ViewAsComplexBackward0")
 
 
 # ------------------------------------------------------------------ permutations
@@ -162,7 +235,7 @@ def permute(input, *dims) -> Tensor:
     return make_view(input, _permute_view, (("perm", perm),), "PermuteBackward0")
 
 
-@register(inplace=True, aliases=("swapaxes", "swapdims"))
+@register(inplace=True, restrides=True, aliases=("swapaxes", "swapdims"))
 def transpose(input, dim0: int, dim1: int) -> Tensor:
     """Swap dims ``dim0`` and ``dim1``."""
     n = input.ndim
@@ -174,13 +247,24 @@ def transpose(input, dim0: int, dim1: int) -> Tensor:
     return make_view(input, _permute_view, (("perm", tuple(perm)),), "TransposeBackward0")
 
 
-@register(inplace=True)
+def _check_t(input: Tensor, name: str) -> None:
+    if input.ndim > 2:
+        raise RuntimeError(f"{name}() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+
+
+@register
 def t(input) -> Tensor:
     """Transpose a tensor of at most 2 dims."""
-    if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    _check_t(input, "t")
     perm = (1, 0) if input.ndim == 2 else tuple(range(input.ndim))
     return make_view(input, _permute_view, (("perm", perm),), "TBackward0")
+
+
+@register_method
+def t_(self) -> Tensor:
+    """In-place :meth:`Tensor.t`: ``self`` takes the transposed shape."""
+    _check_t(self, "t_")
+    return self._commit_restride(t(self))
 
 
 @register(aliases=("moveaxis",))

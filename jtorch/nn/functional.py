@@ -1,6 +1,7 @@
 """torch.nn.functional: each op one pure JAX function run through ``apply`` (autograd is its vjp)."""
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import numbers
@@ -14,6 +15,7 @@ from jax import lax
 
 from .. import _dtype as dt
 from .._ops._dispatch import apply
+from .._ops.normalization import native_layer_norm
 from .._ops._util import host_checkable, np_dtype, wrap_dim
 from .._ops.random import _gen
 from .._tensor import Tensor
@@ -731,18 +733,6 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     return y
 
 
-def _layer_norm(x, w, b, *, n, eps):
-    axes = tuple(range(x.ndim - n, x.ndim))
-    mean = x.mean(axes, keepdims=True)
-    var = x.var(axes, keepdims=True)
-    y = (x - mean) * lax.rsqrt(var + eps)
-    if w is not None:
-        y = y * w
-    if b is not None:
-        y = y + b
-    return y
-
-
 def _check_normalized_shape(input: Tensor, normalized_shape) -> tuple:
     shape = _ntuple(normalized_shape, 1) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
@@ -755,8 +745,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
                eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dims (biased variance), then scale and shift."""
     shape = _check_normalized_shape(input, normalized_shape)
-    return apply(_layer_norm, input, weight, bias, static=(("n", len(shape)), ("eps", float(eps))),
-                 name="NativeLayerNormBackward0")
+    return native_layer_norm(input, shape, weight, bias, float(eps))[0]
 
 
 def _rms_norm(x, w, *, n, eps):
@@ -907,6 +896,24 @@ def _reduce(loss, reduction):
     return loss
 
 
+def _broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """The shape that shapes ``a`` and ``b`` broadcast to; PyTorch's error when they do not."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                               f"at non-singleton dimension {i}")
+    return tuple(max(x, y) if x and y else 0 for x, y in zip(a, b))
+
+
+def _check_loss_operands(*operands: Tensor | tuple) -> tuple:
+    """The broadcast shape of a loss's operands (tensors or shapes), in the order PyTorch combines them (so its
+    error names the same one as ``a``); PyTorch's RuntimeError when they do not broadcast."""
+    shapes = [tuple(t.shape) if isinstance(t, Tensor) else t for t in operands]
+    return functools.reduce(_broadcast_shape, shapes)
+
+
 def _warn_size(input: Tensor, target: Tensor, name: str) -> None:
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
@@ -915,7 +922,8 @@ def _warn_size(input: Tensor, target: Tensor, name: str) -> None:
 
 
 def _elementwise_loss(name: str, fn, node: str | None = None, check_size: bool = True):
-    """A loss ``f(input, target, ..., reduction='mean')`` from the elementwise JAX function ``fn(x, y, **params)``."""
+    """A loss ``f(input, target, ..., reduction='mean')`` from the elementwise JAX function ``fn(x, y, **params)``;
+    without ``check_size`` (no warning on a different target size) the result keeps ``input``'s shape."""
     params = fn.__code__.co_varnames[2:fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount]
     defaults = fn.__kwdefaults__ or {}
 
@@ -931,6 +939,9 @@ def _elementwise_loss(name: str, fn, node: str | None = None, check_size: bool =
         reduction = _reduction(reduction, size_average, reduce)
         if check_size:
             _warn_size(input, target, name)
+        shape = _check_loss_operands(input, target)
+        if not check_size and shape != tuple(input.shape):
+            raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(shape)}")
         return apply(impl, input, target, static=(("reduction", reduction),) + tuple(
             (k, float(v)) for k, v in values.items()), name=node)
     loss.__name__ = loss.__qualname__ = name
@@ -967,7 +978,7 @@ mse_loss = _elementwise_loss("mse_loss", _mse, "MseLossBackward0")
 l1_loss = _elementwise_loss("l1_loss", _l1)
 smooth_l1_loss = _elementwise_loss("smooth_l1_loss", _smooth_l1, "SmoothL1LossBackward0")
 huber_loss = _elementwise_loss("huber_loss", _huber, "HuberLossBackward0")
-soft_margin_loss = _elementwise_loss("soft_margin_loss", _soft_margin, "SoftMarginLossBackward0")
+soft_margin_loss = _elementwise_loss("soft_margin_loss", _soft_margin, "SoftMarginLossBackward0", check_size=False)
 
 
 def _nll(logp, target, w, *, ignore_index, reduction):
@@ -1120,6 +1131,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
                       "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                       "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                       stacklevel=2)
+    _check_loss_operands(target, input)
     return apply(_kl_div, input, target, static=(("reduction", reduction), ("log_target", bool(log_target))))
 
 
@@ -1135,6 +1147,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
                      eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of a Poisson with rate exp(input) (or input)."""
     reduction = _reduction(reduction, size_average, reduce)
+    _check_loss_operands(target, input)
     return apply(_poisson_nll, input, target, static=(("log_input", bool(log_input)), ("full", bool(full)),
                                                       ("eps", float(eps)), ("reduction", reduction)))
 
@@ -1162,6 +1175,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = F
             var = var.unsqueeze(-1)
         elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
             raise ValueError("var is of incorrect size")
+    _check_loss_operands(input, target, var)
     return apply(_gaussian_nll, input, target, var, static=(("full", bool(full)), ("eps", float(eps)),
                                                             ("reduction", reduction)))
 
@@ -1174,6 +1188,10 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
                         reduce=None, reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin)."""
     reduction = _reduction(reduction, size_average, reduce)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
+    _check_loss_operands(target, _check_loss_operands(input1, input2))
     return apply(_margin_ranking, input1, input2, target, static=(("margin", float(margin)),
                                                                   ("reduction", reduction)))
 
@@ -1187,6 +1205,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
                          reduction: str = "mean") -> Tensor:
     """x where y == 1, max(0, margin - x) where y == -1."""
     reduction = _reduction(reduction, size_average, reduce)
+    _check_loss_operands(target, input)
     return apply(_hinge_embedding, input, target, static=(("margin", float(margin)), ("reduction", reduction)))
 
 
@@ -1194,13 +1213,14 @@ def _multilabel_soft_margin(x, y, w, *, reduction):
     loss = -(y * jax.nn.log_sigmoid(x) + (1 - y) * jax.nn.log_sigmoid(-x))
     if w is not None:
         loss = loss * w
-    return _reduce(loss.mean(-1), reduction)
+    return _reduce(loss.sum(x.ndim - 1) / x.shape[-1], reduction)  # PyTorch sums over input's class dim
 
 
 def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                                 reduce=None, reduction: str = "mean") -> Tensor:
     """Mean over classes of the logistic loss of each label."""
     reduction = _reduction(reduction, size_average, reduce)
+    _check_loss_operands(target, input, *([] if weight is None else [weight]))
     return apply(_multilabel_soft_margin, input, target, weight, static=(("reduction", reduction),))
 
 
@@ -1944,6 +1964,7 @@ def _fractional_max_pool(x, u, *, kernel, out_shape):
     batched = x.ndim == n + 2
     if not batched:
         x = x[None]
+    u = u[:x.shape[0]]  # PyTorch reads only the first N rows of samples
     sizes = x.shape[2:]
     flat = jnp.zeros(x.shape[:2] + (1,) * (2 * n), jnp.int64)
     stride = 1
@@ -1968,6 +1989,18 @@ def _fractional_max_pool(x, u, *, kernel, out_shape):
     return (values, indices) if batched else (values[0], indices[0])
 
 
+def _check_fractional_samples(samples: Tensor, input: Tensor, batch: int, n: int) -> None:
+    if samples.ndim != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {samples.ndim}")
+    if samples.dtype != input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if samples.shape[0] < batch:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if tuple(samples.shape[1:]) != (input.shape[-n - 1], n):
+        raise RuntimeError(f"Expect _random_samples of shape (N, {input.shape[-n - 1]}, {n}) for input of "
+                           f"{input.shape[-n - 1]} channels, got {list(samples.shape)}")
+
+
 def _fractional_max_pool_nd(n: int):
     def fractional_max_pool(input: Tensor, kernel_size, output_size=None, output_ratio=None,
                             return_indices: bool = False, _random_samples: Tensor | None = None):
@@ -1985,11 +2018,13 @@ def _fractional_max_pool_nd(n: int):
         else:
             out = _ntuple(output_size, n)
         for name, s, k, o in zip(("time", "height", "width")[3 - n:], sizes, kernel, out):
-            if o + k - 1 > s:
+            if o + k - 1 > s - (n == 3):  # PyTorch's 3-d check is strict, its 2-d one is not
                 raise RuntimeError(f"fractional_max_pool{n}d_out(): pool {name} {k} too large relative to input "
                                    f"{name} {s}")
-        if _random_samples is None:
-            batch = 1 if input.ndim == n + 1 else input.shape[0]
+        batch = 1 if input.ndim == n + 1 else input.shape[0]
+        if _random_samples is not None:
+            _check_fractional_samples(_random_samples, input, batch, n)
+        else:
             _random_samples = Tensor._make(jax.random.uniform(_gen(None).next_key(),
                                                               (batch, input.shape[-n - 1], n), input.dtype.np_dtype))
         values, indices = apply(_fractional_max_pool, input, _random_samples,
@@ -2293,16 +2328,6 @@ def _sdpa(q, k, v, mask, key, *, scale, causal, dropout_p, groups):
     return jnp.matmul(w, v.astype(acc)).astype(q.dtype)
 
 
-def _broadcast_batch(a: tuple, b: tuple) -> None:
-    """PyTorch's error when shapes ``a`` and ``b`` do not broadcast."""
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
-                               f"at non-singleton dimension {i}")
-
-
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, *, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
@@ -2344,11 +2369,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
         groups = hq // hk
         key_batch = key_batch[:-1] + (hq,)
-    _broadcast_batch(tuple(query.shape[:-2]), key_batch)
-    _broadcast_batch(tuple(key.shape[:-2]), tuple(value.shape[:-2]))
+    _broadcast_shape(tuple(query.shape[:-2]), key_batch)
+    _broadcast_shape(tuple(key.shape[:-2]), tuple(value.shape[:-2]))
     if attn_mask is not None:
         scores = jnp.broadcast_shapes(tuple(query.shape[:-2]), key_batch) + (query.shape[-2], key.shape[-2])
-        _broadcast_batch(scores, tuple(attn_mask.shape))
+        _broadcast_shape(scores, tuple(attn_mask.shape))
     factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     rng = _gen(None).next_key() if dropout_p > 0.0 else None
     return apply(_sdpa, query, key, value, attn_mask, rng,

@@ -68,6 +68,21 @@ def test_fractional_max_pool_with_fixed_samples():
     check_error(lambda lib, x: F(lib).fractional_max_pool2d(x, 2), X4)
 
 
+def test_fractional_max_pool_reads_the_leading_rows_of_larger_samples():
+    u2, u3 = rng.random((3, 3, 2)).tolist(), rng.random((2, 2, 3)).tolist()
+    check(lambda lib, x, u: F(lib).fractional_max_pool2d(x, 2, output_size=(3, 4), _random_samples=lib.tensor(u)),
+          X4[0], u2)  # unbatched: row 0 only
+    check(lambda lib, x, u: F(lib).fractional_max_pool2d(x, 2, output_size=(3, 4), _random_samples=lib.tensor(u)),
+          X4, u2)
+    check(lambda lib, x, u: lib.nn.FractionalMaxPool3d(2, output_size=(1, 2, 3), _random_samples=lib.tensor(u))(x),
+          X5[0], u3)
+    check_error(lambda lib, x: F(lib).fractional_max_pool3d(x, 2, output_size=(2, 2, 3)), X5)
+    for bad, dtype in (([[[0.5, 0.5]] * 3], "float32"), (rng.random((3, 2)).tolist(), "float32"),
+                       (rng.random((2, 3, 2)).tolist(), "float64")):
+        check_error(lambda lib, x, u: F(lib).fractional_max_pool2d(
+            x, 2, output_size=(3, 4), _random_samples=lib.tensor(u, dtype=getattr(lib, dtype))), X4, bad)
+
+
 def test_fractional_max_pool_random_values_come_from_the_input():
     import jtorch
     x = jtorch.tensor(X4)
