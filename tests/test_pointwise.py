@@ -153,3 +153,21 @@ def test_special_without_kernel_raises():
     import jtorch
     with pytest.raises(NotImplementedError, match="bessel_j0"):
         jtorch.special.bessel_j0(jtorch.tensor([1.0]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, a, b: a - b, lambda lib, a, b: a * b, lambda lib, a, b: a == b, lambda lib, a, b: a < b,
+    lambda lib, a, b: lib.maximum(a, b), lambda lib, a, b: lib.atan2(a, b), lambda lib, a, b: lib.logical_and(a, b),
+    lambda lib, a, b: lib.where(a > 0, a, b), lambda lib, a, b: lib.lerp(a, b, 0.5),
+    lambda lib, a, b: a.add_(b), lambda lib, a, b: a.mul_(b), lambda lib, a, b: a.eq_(b)])
+def test_shapes_that_do_not_broadcast_raise_like_torch_and_change_nothing(call):
+    import jtorch
+    import torch
+    messages = []
+    for lib in (torch, jtorch):
+        a, b = lib.ones(2, 3), lib.arange(8.0).reshape(2, 4)
+        with pytest.raises(RuntimeError) as error:
+            call(lib, a, b)
+        messages.append(str(error.value))
+        assert a.tolist() == [[1.0] * 3] * 2 and b.tolist() == [[0.0, 1, 2, 3], [4, 5, 6, 7]]
+    assert messages[1] == messages[0]

@@ -1,6 +1,7 @@
 """Helpers shared by the op families: operand conversion, PyTorch's promotion, dims, ``out=``."""
 from __future__ import annotations
 
+import functools
 import numbers
 
 import jax.numpy as jnp
@@ -31,6 +32,29 @@ def result_dtype(*operands) -> dt.dtype:
         elif x is not None:
             scalars.append(dt.scalar_dtype(x.item() if isinstance(x, (np.number, np.bool_)) else x))
     return dt.result_type_from(dims, zero_dims, scalars)
+
+
+def _broadcast_pair(a: tuple, b: tuple) -> tuple:
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                               f"at non-singleton dimension {i}")
+    return tuple(max(x, y) if x and y else 0 for x, y in zip(a, b))
+
+
+def broadcast_shapes(*operands) -> tuple:
+    """The shape that ``operands`` (Tensors, shapes, Python numbers or None, skipped) broadcast to, combined
+    in PyTorch's order so that its error names the same one as ``a``; PyTorch's RuntimeError when they do not."""
+    shapes = [tuple(x.shape) if isinstance(x, Tensor) else x for x in operands if x is not None]
+    return functools.reduce(_broadcast_pair, [s if isinstance(s, tuple) else () for s in shapes])
+
+
+def check_broadcast(*operands) -> None:
+    """PyTorch's RuntimeError when the Tensors among ``operands`` do not broadcast together."""
+    if len({x.shape for x in operands if isinstance(x, Tensor)}) > 1:
+        broadcast_shapes(*operands)
 
 
 def float_dtype(d: dt.dtype) -> dt.dtype:

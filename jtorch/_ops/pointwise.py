@@ -14,19 +14,19 @@ from .. import _dtype as dt
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._registry import register, register_method
-from ._util import float_dtype, np_dtype, operand, result_dtype, write_out
+from ._util import check_broadcast, float_dtype, np_dtype, operand, result_dtype, write_out
 
 
-def _binary_op(name: str, jfn, *, kind: str = "promote", aliases: tuple = (), inplace: bool = True,
-               saves=True, int_to_float: bool = False, doc: str = ""):
-    """Register a binary pointwise op. ``kind``: 'promote' (result in the promoted dtype), 'bool'
-    (comparison: computed in the promoted dtype, bool result). ``saves``: as for ``apply``, or a function of
-    ``(input, other)`` giving it."""
+def _binary_op(name: str, jfn, *, aliases: tuple = (), inplace: bool = True, saves=True, int_to_float: bool = False,
+               doc: str = ""):
+    """Register a binary pointwise op ``jfn``, computed in the operands' promoted dtype (a comparison returns
+    bool). ``saves``: as for ``apply``, or a function of ``(input, other)`` giving it."""
     def impl(a, b, *, dtype):
         return jfn(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
     impl.__name__ = impl.__qualname__ = name
 
     def op(input, other, *, out=None):
+        check_broadcast(input, other)
         compute = result_dtype(input, other)
         if int_to_float:
             compute = float_dtype(compute)
@@ -76,6 +76,7 @@ def _check_alpha(alpha, dtype: dt.dtype):
 @register(inplace=True)
 def add(input, other, *, alpha=1, out=None) -> Tensor:
     """``input + alpha * other``, broadcast, with PyTorch's type promotion."""
+    check_broadcast(input, other)
     d = result_dtype(input, other)
     _check_alpha(alpha, d)
     result = apply(_add_impl, operand(input), operand(other), None if alpha == 1 else alpha,
@@ -93,6 +94,7 @@ def _sub_pair(a, b, alpha, *, dtype):
 @register(inplace=True, aliases=("subtract",))
 def sub(input, other, *, alpha=1, out=None) -> Tensor:
     """``input - alpha * other``, broadcast, with PyTorch's type promotion."""
+    check_broadcast(input, other)
     d = result_dtype(input, other)
     if d is dt.bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
@@ -202,16 +204,7 @@ def float_power(input, exponent, *, out=None) -> Tensor:
 
 # ------------------------------------------------------------------ comparison (bool results)
 def _comparison(name: str, jfn, aliases=()):
-    def impl(a, b, *, dtype):
-        return jfn(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
-    impl.__name__ = name
-
-    def op(input, other, *, out=None):
-        d = result_dtype(input, other)
-        return write_out(apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(d)),)), out)
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"Elementwise ``{name}`` comparison; a bool tensor."
-    return register(op, name=name, aliases=aliases, inplace=True)
+    return _binary_op(name, jfn, aliases=aliases, saves=False, doc=f"Elementwise ``{name}`` comparison; a bool tensor.")
 
 
 eq = _comparison("eq", jnp.equal)
@@ -228,6 +221,7 @@ def _logical(name: str, jfn):
     impl.__name__ = name
 
     def op(input, other, *, out=None):
+        check_broadcast(input, other)
         return write_out(apply(impl, operand(input), operand(other)), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` treating nonzero as True; a bool tensor."
@@ -409,6 +403,7 @@ def where(condition, input=None, other=None, *, out=None):
     """``input`` where ``condition`` holds, else ``other``; with only a condition, ``nonzero(as_tuple=True)``."""
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
+    check_broadcast(condition, input, other)
     d = result_dtype(input, other)
     return write_out(apply(_where_impl, condition, operand(input), operand(other),
                            static=(("dtype", np_dtype(d)),), saves=(0,)), out)
@@ -428,6 +423,7 @@ def _lerp_impl(a, b, w, *, dtype):
 @register(inplace=True)
 def lerp(input, end, weight, *, out=None) -> Tensor:
     """``input + weight * (end - input)``."""
+    check_broadcast(input, end, weight)
     d = result_dtype(input, end)
     return write_out(apply(_lerp_impl, input, end, operand(weight), static=(("dtype", np_dtype(d)),)), out)
 

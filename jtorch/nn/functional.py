@@ -16,7 +16,7 @@ from jax import lax
 from .. import _dtype as dt
 from .._ops._dispatch import apply
 from .._ops.normalization import native_layer_norm
-from .._ops._util import host_checkable, np_dtype, wrap_dim
+from .._ops._util import broadcast_shapes, host_checkable, np_dtype, wrap_dim
 from .._ops.random import _gen
 from .._tensor import Tensor
 from ..autograd import grad_mode
@@ -896,24 +896,6 @@ def _reduce(loss, reduction):
     return loss
 
 
-def _broadcast_shape(a: tuple, b: tuple) -> tuple:
-    """The shape that shapes ``a`` and ``b`` broadcast to; PyTorch's error when they do not."""
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
-                               f"at non-singleton dimension {i}")
-    return tuple(max(x, y) if x and y else 0 for x, y in zip(a, b))
-
-
-def _check_loss_operands(*operands: Tensor | tuple) -> tuple:
-    """The broadcast shape of a loss's operands (tensors or shapes), in the order PyTorch combines them (so its
-    error names the same one as ``a``); PyTorch's RuntimeError when they do not broadcast."""
-    shapes = [tuple(t.shape) if isinstance(t, Tensor) else t for t in operands]
-    return functools.reduce(_broadcast_shape, shapes)
-
-
 def _warn_size(input: Tensor, target: Tensor, name: str) -> None:
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
@@ -939,7 +921,7 @@ def _elementwise_loss(name: str, fn, node: str | None = None, check_size: bool =
         reduction = _reduction(reduction, size_average, reduce)
         if check_size:
             _warn_size(input, target, name)
-        shape = _check_loss_operands(input, target)
+        shape = broadcast_shapes(input, target)
         if not check_size and shape != tuple(input.shape):
             raise RuntimeError(f"output with shape {list(input.shape)} doesn't match the broadcast shape {list(shape)}")
         return apply(impl, input, target, static=(("reduction", reduction),) + tuple(
@@ -1131,7 +1113,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
                       "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                       "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                       stacklevel=2)
-    _check_loss_operands(target, input)
+    broadcast_shapes(target, input)
     return apply(_kl_div, input, target, static=(("reduction", reduction), ("log_target", bool(log_target))))
 
 
@@ -1147,7 +1129,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
                      eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of a Poisson with rate exp(input) (or input)."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_loss_operands(target, input)
+    broadcast_shapes(target, input)
     return apply(_poisson_nll, input, target, static=(("log_input", bool(log_input)), ("full", bool(full)),
                                                       ("eps", float(eps)), ("reduction", reduction)))
 
@@ -1175,7 +1157,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = F
             var = var.unsqueeze(-1)
         elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
             raise ValueError("var is of incorrect size")
-    _check_loss_operands(input, target, var)
+    broadcast_shapes(input, target, var)
     return apply(_gaussian_nll, input, target, var, static=(("full", bool(full)), ("eps", float(eps)),
                                                             ("reduction", reduction)))
 
@@ -1191,7 +1173,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     if not input1.ndim == input2.ndim == target.ndim:
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
-    _check_loss_operands(target, _check_loss_operands(input1, input2))
+    broadcast_shapes(target, broadcast_shapes(input1, input2))
     return apply(_margin_ranking, input1, input2, target, static=(("margin", float(margin)),
                                                                   ("reduction", reduction)))
 
@@ -1205,7 +1187,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
                          reduction: str = "mean") -> Tensor:
     """x where y == 1, max(0, margin - x) where y == -1."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_loss_operands(target, input)
+    broadcast_shapes(target, input)
     return apply(_hinge_embedding, input, target, static=(("margin", float(margin)), ("reduction", reduction)))
 
 
@@ -1220,7 +1202,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
                                 reduce=None, reduction: str = "mean") -> Tensor:
     """Mean over classes of the logistic loss of each label."""
     reduction = _reduction(reduction, size_average, reduce)
-    _check_loss_operands(target, input, *([] if weight is None else [weight]))
+    broadcast_shapes(target, input, *([] if weight is None else [weight]))
     return apply(_multilabel_soft_margin, input, target, weight, static=(("reduction", reduction),))
 
 
