@@ -118,27 +118,11 @@ def guard_captured(transform: str):
     """Refuse in-place writes of traced values into tensors that existed before the transform (a BatchNorm
     running mean updated from a traced batch): such a tensor is put back and PyTorch's kind of error raised,
     instead of a JAX tracer escaping into it."""
-    prev_read, prev_init = _tensor._read_hook, _tensor._init_hook
-    created: set = set()
     seen: dict = {}
-
-    def on_read(t):
-        key = id(t)
-        if key not in created and key not in seen:
-            seen[key] = (t, t._array)
-        if prev_read is not None:
-            prev_read(t)
-
-    def on_init(t):
-        created.add(id(t))
-        if prev_init is not None:
-            prev_init(t)
-
-    _tensor._read_hook, _tensor._init_hook = on_read, on_init
     try:
-        yield
+        with _noting_reads(seen):
+            yield
     finally:
-        _tensor._read_hook, _tensor._init_hook = prev_read, prev_init
         leaked = [(t, a) for t, a in seen.values()
                   if t._array is not a and isinstance(t._array, jax.core.Tracer) and not isinstance(a, jax.core.Tracer)]
         for t, a in leaked:
@@ -245,8 +229,9 @@ def through_outer_graph(name: str, core, inputs):
         saved = [(t, t._array, t._requires_grad, t.grad_fn) for t in captured]
         for t, a in zip(captured, arrays[n:]):
             t._array, t._requires_grad, t.grad_fn = a, False, None
-        try:
-            out_leaves, layout["treedef"] = tree_flatten(core(tree_unflatten(treedef, given)))
+        try:  # grad mode on also when JAX's vjp replays this for backward()
+            with grad_mode.enable_grad():
+                out_leaves, layout["treedef"] = tree_flatten(core(tree_unflatten(treedef, given)))
         finally:
             for t, a, req, fn in saved:
                 t._array, t._requires_grad, t.grad_fn = a, req, fn

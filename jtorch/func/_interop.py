@@ -7,6 +7,7 @@ from typing import Any, Callable, Mapping
 import jax
 import numpy as np
 
+from ..autograd import grad_mode
 from .._tensor import Tensor
 from ..nn.modules.module import Module
 from ._boundary import guard_rng, unbox
@@ -51,7 +52,7 @@ def to_jax(module: Module) -> tuple[Callable, dict[str, jax.Array], dict[str, ja
         state = {**_to_tensors(dict(params)), **_to_tensors(dict(buffers))}
         if rng is not None and jax.dtypes.issubdtype(rng.dtype, jax.dtypes.prng_key):
             rng = jax.random.key_data(rng)
-        with guard_rng("same", "to_jax(module) apply_fn", key=rng):
+        with guard_rng("same", "to_jax(module) apply_fn", key=rng), grad_mode.enable_grad():
             out = functional_call(module, state, _to_tensors(args), _to_tensors(kwargs))
         return unbox(out), {name: state[name]._value for name in buffers}
 

@@ -154,3 +154,18 @@ def test_optax_training_matches_jtorch_sgd():
     jtorch.func.load_jax_state(model, params)
     for (name, p), q in zip(model.named_parameters(), reference.parameters()):
         _close(p.detach().numpy(), q.detach().numpy())
+
+
+def test_to_jax_gradients_do_not_depend_on_grad_mode():
+    model = jtorch.nn.Linear(3, 2)
+    apply_fn, params, buffers = jtorch.func.to_jax(model)
+    x = jnp.ones((4, 3))
+
+    def loss(p):
+        return (apply_fn(p, buffers, x)[0] ** 2).sum()
+    want = jax.grad(loss)(params)
+    with jtorch.no_grad():
+        got = jax.grad(loss)(params)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k])
+        assert np.abs(np.asarray(got[k])).sum() > 0
