@@ -217,9 +217,9 @@ class CompiledFunction:
             cap = cap_mod.Capture({id(t): t for t in boxes}, tracing=True,
                                   scalar_inputs={(id(c), k): v for (c, k), v in zip(slots, scalar_values)})
             with cap_mod.capturing(cap):
-                out = self.fn(*args, **kwargs)
+                result = [self.fn(*args, **kwargs)]
             with cap_mod.paused():
-                return _collect_outputs(out, boxes, inputs, cap, differentiable, layout)
+                return _collect_outputs(result, boxes, inputs, cap, differentiable, layout)
 
         in_avals = ([jax.ShapeDtypeStruct(t._array.shape, t._array.dtype) for t in state]
                     + [jax.ShapeDtypeStruct((), np.float64, weak_type=True)] * len(slots)
@@ -256,16 +256,16 @@ class CompiledFunction:
         return program
 
 
-def _collect_outputs(out, boxes, inputs, cap, differentiable, layout) -> list:
-    """The flat outputs of a traced run: returned tensors, changed boxes, escaped tensors, deferred args."""
+def _collect_outputs(result: list, boxes, inputs, cap, differentiable, layout) -> list:
+    """The flat outputs of a traced run: returned tensors, changed boxes, escaped tensors, deferred args.
+
+    ``result`` holds the function's return value and is emptied, so that a returned tensor nothing else
+    keeps alive does not count as escaped."""
+    out = result.pop()
     out_leaves, out_tree = jax.tree_util.tree_flatten(out)
-    arrays, kinds = [], []
-    for leaf in out_leaves:
-        if isinstance(leaf, Tensor):
-            arrays.append(leaf._value)
-            kinds.append(("tensor", bool(differentiable and leaf.requires_grad)))
-        else:
-            kinds.append(("const", leaf))
+    arrays = [leaf._value for leaf in out_leaves if isinstance(leaf, Tensor)]
+    kinds = [("tensor", bool(differentiable and leaf.requires_grad)) if isinstance(leaf, Tensor) else ("const", leaf)
+             for leaf in out_leaves]
     changed = []
     for t, a in zip(boxes, inputs):
         final = t._value
