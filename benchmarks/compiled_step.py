@@ -5,6 +5,7 @@ ReLU, conv 32->64 3x3, ReLU, maxpool 2, flatten, Linear 9216->128, ReLU, Linear 
 Transformer encoder (d_model 128, 4 heads, ff 512, 2 layers, seq 64, batch 32, AdamW, mean-pooled head).
 
     python benchmarks/compiled_step.py [--rounds 5] [--steps 5] [--models mlp,cnn,transformer]
+    python benchmarks/compiled_step.py --overhead [--rounds 5] [--steps 200]
 
 Prints a markdown table of median milliseconds per step and ratios, plus first-call (trace + compile) times.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -28,11 +30,17 @@ def build(lib, name: str):
     nn = lib.nn
     lib.manual_seed(0)
     gen = np.random.default_rng(0)
-    if name == "mlp":
-        model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
+    if name == "mlp" or name.startswith("tiny"):
+        # tiny<L>: L layers Linear(8, 8) + ReLU, then Linear(8, 10), batch 4: XLA time ~ 0, per-call overhead shows
+        widths = [784, 512, 512, 10] if name == "mlp" else [8] * (int(name[4:]) + 1) + [10]
+        layers = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            layers += [nn.Linear(a, b)] + ([nn.ReLU()] if i < len(widths) - 2 else [])
+        model = nn.Sequential(*layers)
         opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-        x = gen.standard_normal((128, 784), dtype=np.float32)
-        y = gen.integers(0, 10, 128)
+        batch = 128 if name == "mlp" else 4
+        x = gen.standard_normal((batch, widths[0]), dtype=np.float32)
+        y = gen.integers(0, 10, batch)
     elif name == "cnn":
         model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
                               nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Linear(128, 10))
@@ -72,18 +80,19 @@ def lib_step(lib, model, opt, x, y):
 def jax_step(name: str, model, x, y):
     """The same math written directly in JAX + optax, parameters taken from the jtorch model."""
     params = {k: jnp.asarray(v.detach().numpy()) for k, v in model.state_dict().items()}
-    tx = {"mlp": optax.sgd(0.01, momentum=0.9), "cnn": optax.adam(1e-3),
-          "transformer": optax.adamw(1e-3, weight_decay=1e-2)}[name]
+    tx = {"cnn": optax.adam(1e-3), "transformer": optax.adamw(1e-3, weight_decay=1e-2)}.get(
+        name, optax.sgd(0.01, momentum=0.9))
     xa, ya = jnp.asarray(x.numpy()), jnp.asarray(y.numpy())
 
     def linear(p, k, h):
         return h @ p[k + ".weight"].T + p[k + ".bias"]
 
     def forward(p, h):
-        if name == "mlp":
-            h = jax.nn.relu(linear(p, "0", h))
-            h = jax.nn.relu(linear(p, "2", h))
-            return linear(p, "4", h)
+        if name == "mlp" or name.startswith("tiny"):
+            *hidden, last = sorted({int(k.split(".")[0]) for k in p})
+            for i in hidden:
+                h = jax.nn.relu(linear(p, str(i), h))
+            return linear(p, str(last), h)
         if name == "cnn":
             def conv(k, h):
                 out = jax.lax.conv_general_dilated(h, p[k + ".weight"], (1, 1), "VALID",
@@ -112,7 +121,7 @@ def jax_step(name: str, model, x, y):
         logits = forward(p, xa)
         return optax.softmax_cross_entropy_with_integer_labels(logits, ya).mean()
 
-    @jax.jit
+    @partial(jax.jit, donate_argnums=(0, 1))  # as jtorch.compile donates the state it replaces
     def step(p, s):
         loss, g = jax.value_and_grad(loss_fn)(p)
         updates, s = tx.update(g, s, p)
@@ -143,13 +152,43 @@ def timed(fn, steps: int) -> float:
     return (time.perf_counter() - start) / steps * 1e3
 
 
+def overhead(rounds: int, steps: int) -> None:
+    """Per-call cost of jtorch.compile beyond the XLA program: tiny models (XLA time ~ 0) with more and more
+    state tensors, the compiled step against the hand-written JAX step, interleaved."""
+    print("| layers | state tensors (params, momenta, grads) | jtorch.compile µs | JAX+optax µs | difference µs | "
+          "µs per state tensor |")
+    print("|---|---|---|---|---|---|")
+    for layers in (1, 8, 32):
+        name = f"tiny{layers}"
+        model, opt, x, y = build(jtorch, name)
+        compiled = jtorch.compile(lib_step(jtorch, model, opt, x, y))
+        pure = jax_step(name, model, x, y)
+        for _ in range(3):
+            timed(compiled, 1)
+            timed(pure, 1)
+        samples: dict = {"compiled": [], "jax": []}
+        for _ in range(rounds):
+            for label, fn in (("compiled", compiled), ("jax", pure)):
+                samples[label].append(timed(fn, steps) * 1e3)
+        med = {k: statistics.median(v) for k, v in samples.items()}
+        n_state = 3 * len(list(model.parameters()))
+        diff = med["compiled"] - med["jax"]
+        print(f"| {layers} | {n_state} | {med['compiled']:.0f} | {med['jax']:.0f} | {diff:.0f} | "
+              f"{diff / n_state:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--models", default="mlp,cnn,transformer")
+    parser.add_argument("--overhead", action="store_true",
+                        help="measure the per-call overhead on tiny models instead (use more --steps, e.g. 200)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.overhead:
+        overhead(args.rounds, args.steps)
+        return
     rows = []
     for name in args.models.split(","):
         jt_model, jt_opt, jx, jy = build(jtorch, name)

@@ -1,6 +1,8 @@
 """jtorch.compile: a compiled step gives the eager step's parameters, buffers, optimizer state and losses."""
 import copy
+import gc
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -233,3 +235,31 @@ def test_is_compiling_and_disable():
     g = lambda x: x  # noqa: E731
     assert torch.compile(g, disable=True) is g
     assert torch.compiler.disable(g) is g
+
+
+def test_activations_do_not_outlive_backward_nor_become_program_outputs():
+    """Backward frees what the graph saved, so a compiled step rebinds only state, gradients and its result."""
+    x = torch.randn(3, 4)
+    w = torch.randn(4, 4, requires_grad=True)
+    h = x @ w
+    alive = weakref.ref(h)
+    loss = h.relu().sum()
+    del h
+    loss.backward()
+    gc.collect()
+    assert alive() is None
+    model, opt = _sgd_mlp()
+    inputs, targets = torch.randn(5, 6), torch.randint(0, 3, (5,))
+
+    @torch.compile
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(inputs), targets)
+        loss.backward()
+        opt.step()
+        return loss
+    for _ in range(3):
+        step()
+    (program,) = step._programs.values()
+    n_params = len(list(model.parameters()))
+    assert len(program.rebind) == 3 * n_params  # parameters, momentum buffers, gradients

@@ -41,7 +41,10 @@ def _is_tracer(a) -> bool:
 
 
 class _Program:
-    """One traced signature: which boxes feed it, which it rebinds, and the compiled function."""
+    """One traced signature: which boxes feed it, which it rebinds, and the compiled function.
+
+    Everything a call does not need to recompute is worked out here once, so that a call is a walk over flat
+    lists: read the input boxes, run the program, rebind the changed boxes."""
 
     def __init__(self, fn, inputs, scalar_slots, out_tree, out_kinds, rebind, host_calls, host_arg_slots,
                  differentiable, donate, placement=None, input_ids=()):
@@ -49,8 +52,13 @@ class _Program:
         self.scalar_slots = scalar_slots  # (container, key) hyperparameters passed as float64 scalars
         self.out_tree = out_tree
         self.out_kinds = out_kinds        # per output leaf: ("tensor", requires_grad) or ("const", value)
+        self.out_requires = [kind[1] for kind in out_kinds if kind[0] == "tensor"]
         self.rebind = rebind              # boxes given a new array by each call, in output order
-        self.host_calls = host_calls      # (before_program, fn, args, kwargs, arg_leaves, treedef)
+        # each version counter once (views share their base's), and the views to mark as up to date
+        self.counters = list({id(t._version_counter): t._version_counter for t in rebind}.values())
+        self.views = [t for t in rebind if t._view is not None]
+        self.before_calls = [(fn_, args, kwargs) for before, fn_, args, kwargs, *_ in host_calls if before]
+        self.after_calls = [call[1:] for call in host_calls if not call[0]]  # (fn, args, kwargs, leaves, treedef)
         self.host_arg_slots = host_arg_slots
         self.differentiable = differentiable
         self.fn = fn
@@ -65,11 +73,10 @@ class _Program:
         self.saves = tuple(i for i, t in enumerate(inputs) if id(t) not in rebound)
 
     def run(self, arg_tensors: list):
-        for before, fn, args, kwargs, *_ in self.host_calls:
-            if before:
-                fn(*args, **kwargs)
+        for fn, args, kwargs in self.before_calls:
+            fn(*args, **kwargs)
         scalars = [float(c[k]) for c, k in self.scalar_slots]
-        n_tensor_outs = sum(1 for kind in self.out_kinds if kind[0] == "tensor")
+        n_outs = len(self.out_requires)
         if self.differentiable:
             from .._ops._dispatch import apply
             n_fixed = len(self.inputs) + len(scalars)
@@ -77,39 +84,37 @@ class _Program:
             results = apply(self.fn, *self.inputs, *scalars, *arg_tensors, name="CompiledFunctionBackward",
                             saves=saves)
             results = results if isinstance(results, tuple) else (results,)
-            outs = [r if req else Tensor._make(r._array) for r, req in
-                    zip(results[:n_tensor_outs], (k[1] for k in self.out_kinds if k[0] == "tensor"))]
-            new_arrays = [r._array for r in results[n_tensor_outs:]]
+            outs = [r if req else Tensor._make(r._array) for r, req in zip(results[:n_outs], self.out_requires)]
+            new_arrays = [r._array for r in results[n_outs:]]
         else:
             arrays = self.jitted(*[t._value for t in self.inputs], *scalars, *[t._value for t in arg_tensors])
-            outs = [Tensor._make(a) for a in arrays[:n_tensor_outs]]
-            new_arrays = arrays[n_tensor_outs:]
-        n_rebind = len(self.rebind)
-        _rebind(self.rebind, new_arrays[:n_rebind])
-        host_values = iter(new_arrays[n_rebind:])
-        for before, fn, args, kwargs, leaves, treedef in self.host_calls:
-            if not before:
-                if leaves is not None:
-                    args, kwargs = jax.tree_util.tree_unflatten(
-                        treedef, [Tensor._make(next(host_values)) if slot else leaf
-                                  for leaf, slot in zip(leaves, self.host_arg_slots[id(leaves)])])
-                fn(*args, **kwargs)
+            outs = [Tensor._make(a) for a in arrays[:n_outs]]
+            new_arrays = arrays[n_outs:]
+        self._rebind(new_arrays)
+        if self.after_calls:
+            self._run_after_calls(new_arrays[len(self.rebind):])
         it = iter(outs)
         leaves = [next(it) if kind[0] == "tensor" else kind[1] for kind in self.out_kinds]
         return jax.tree_util.tree_unflatten(self.out_tree, leaves)
 
-
-def _rebind(boxes: list, arrays) -> None:
-    """Give each box its new array, as an in-place write: versions move on, views re-derive."""
-    counters_seen = {}
-    for t, a in zip(boxes, arrays):
-        t._array = a
-        counters_seen[id(t._version_counter)] = t._version_counter
-    for c in counters_seen.values():
-        c[0] += 1
-    for t in boxes:
-        if t._view is not None:
+    def _rebind(self, arrays) -> None:
+        """Give each box its new array, as an in-place write: versions move on, views re-derive."""
+        for t, a in zip(self.rebind, arrays):
+            t._array = a
+        for c in self.counters:
+            c[0] += 1
+        for t in self.views:
             t._view.synced = t._version_counter[0]
+
+    def _run_after_calls(self, host_arrays) -> None:
+        """The host calls deferred past the program, their traced arguments replaced by the program's values."""
+        host_values = iter(host_arrays)
+        for fn, args, kwargs, leaves, treedef in self.after_calls:
+            if leaves is not None:
+                args, kwargs = jax.tree_util.tree_unflatten(
+                    treedef, [Tensor._make(next(host_values)) if slot else leaf
+                              for leaf, slot in zip(leaves, self.host_arg_slots[id(leaves)])])
+            fn(*args, **kwargs)
 
 
 class CompiledFunction:
@@ -226,10 +231,10 @@ class CompiledFunction:
                                   scalar_inputs={(id(c), k): v for (c, k), v in zip(slots, scalar_values)},
                                   axis_env=self._axis_env)
             with cap_mod.capturing(cap):
-                out = self.fn(*args, **kwargs)
+                result = [self.fn(*args, **kwargs)]
             layout["placement"] = cap.placement
             with cap_mod.paused():
-                return _collect_outputs(out, boxes, inputs, cap, differentiable, layout)
+                return _collect_outputs(result, boxes, inputs, cap, differentiable, layout)
 
         in_avals = ([jax.ShapeDtypeStruct(t._array.shape, t._array.dtype) for t in state]
                     + [jax.ShapeDtypeStruct((), np.float64, weak_type=True)] * len(slots)
@@ -272,16 +277,16 @@ class CompiledFunction:
         return program
 
 
-def _collect_outputs(out, boxes, inputs, cap, differentiable, layout) -> list:
-    """The flat outputs of a traced run: returned tensors, changed boxes, escaped tensors, deferred args."""
+def _collect_outputs(result: list, boxes, inputs, cap, differentiable, layout) -> list:
+    """The flat outputs of a traced run: returned tensors, changed boxes, escaped tensors, deferred args.
+
+    ``result`` holds the function's return value and is emptied, so that a returned tensor nothing else
+    keeps alive does not count as escaped."""
+    out = result.pop()
     out_leaves, out_tree = jax.tree_util.tree_flatten(out)
-    arrays, kinds = [], []
-    for leaf in out_leaves:
-        if isinstance(leaf, Tensor):
-            arrays.append(leaf._value)
-            kinds.append(("tensor", bool(differentiable and leaf.requires_grad)))
-        else:
-            kinds.append(("const", leaf))
+    arrays = [leaf._value for leaf in out_leaves if isinstance(leaf, Tensor)]
+    kinds = [("tensor", bool(differentiable and leaf.requires_grad)) if isinstance(leaf, Tensor) else ("const", leaf)
+             for leaf in out_leaves]
     changed = []
     for t, a in zip(boxes, inputs):
         final = t._value

@@ -119,6 +119,7 @@ class OpNode(Node):
         if self.saved:
             self.released = True
             self.arrays = None
+            self.saved = ()  # the freed graph keeps no tensor alive
 
     def _check_saved(self) -> None:
         if self.released:

@@ -215,13 +215,41 @@ def _gather_windows(x, table, fill, n):
     return flat[..., table]
 
 
-def _max_windows(x, *, table, out_shape, n):
-    lowest = -jnp.inf if jnp.issubdtype(x.dtype, jnp.floating) else jnp.iinfo(x.dtype).min
+def _strided_windows(x, fill, *, geometry, out_shape):
+    """x (..., *spatial[n]) -> (..., out_total, window_total) as ``_gather_windows`` gives it for sliding windows
+    ``geometry = (kernel, stride, padding, dilation)``, built from one strided slice per kernel offset (so its
+    backward is padding and adds, where a gather's is a scatter)."""
+    kernel, stride, padding, dilation = geometry
+    lead = x.ndim - len(kernel)
+    pads = [(0, 0, 0)] * lead
+    for size, k, s, p, d, o in zip(x.shape[lead:], kernel, stride, padding, dilation, out_shape):
+        pads.append((p, max(0, (o - 1) * s + d * (k - 1) + 1 - p - size), 0))
+    x = lax.pad(x, jnp.asarray(fill, x.dtype), pads)
+    ones = (1,) * lead
+    windows = []
+    for offsets in itertools.product(*(range(k) for k in kernel)):
+        start = (0,) * lead + tuple(j * d for j, d in zip(offsets, dilation))
+        limit = x.shape[:lead] + tuple(b + (o - 1) * s + 1 for b, o, s in zip(start[lead:], out_shape, stride))
+        windows.append(lax.slice(x, start, limit, ones + tuple(stride)))
+    return jnp.stack(windows, axis=-1).reshape(x.shape[:lead] + (math.prod(out_shape), len(windows)))
+
+
+def _max_windows(x, *, table, out_shape, n, geometry=None):
+    floating = jnp.issubdtype(x.dtype, jnp.floating)
+    lowest = -jnp.inf if floating else jnp.iinfo(x.dtype).min
     table = table.array
-    win = _gather_windows(x, table, lowest, n)
-    nan_first = jnp.where(jnp.isnan(win), jnp.inf, win) if jnp.issubdtype(x.dtype, jnp.floating) else win
+    if geometry is None:
+        win = _gather_windows(x, table, lowest, n)
+    else:
+        win = _strided_windows(x, lowest, geometry=geometry, out_shape=out_shape)
+    nan_first = jnp.where(jnp.isnan(win), jnp.inf, win) if floating else win
     arg = jnp.argmax(nan_first, axis=-1)
-    values = jnp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+    if geometry is None:
+        values = jnp.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
+    else:  # a chain of selects over the (few) window positions: its backward selects where a gather's scatters
+        values = win[..., 0]
+        for j in range(1, win.shape[-1]):
+            values = jnp.where(arg == j, win[..., j], values)
     indices = jnp.asarray(table)[jnp.arange(table.shape[0]), arg]
     lead = x.shape[:x.ndim - n]
     return values.reshape(lead + out_shape), indices.reshape(lead + out_shape)
@@ -261,7 +289,8 @@ def _max_pool_nd(n: int):
             raise RuntimeError(f"max_pool{n}d(): Given input size: {tuple(input.shape)}. Calculated output size: "
                                f"{out_shape}. Output size is too small")
         values, indices = apply(_max_windows, input, static=(("table", _HashableArray(_window_table(sizes, windows))),
-                                                             ("out_shape", out_shape), ("n", n)),
+                                                             ("out_shape", out_shape), ("n", n),
+                                                             ("geometry", (k, s, p, d))),
                                 name=f"MaxPool{n}DWithIndicesBackward0")
         return (values, indices) if return_indices else values
     max_pool.__name__ = max_pool.__qualname__ = f"max_pool{n}d"
@@ -2417,15 +2446,19 @@ def _mha_shape_check(query: Tensor, key: Tensor, value: Tensor, key_padding_mask
 def _mha(query, key, value, w_in, b_in, w_q, w_k, w_v, bias_k, bias_v, w_out, b_out, static_k, static_v,
          attn_mask, key_padding_mask, rng, *, heads, zero_attn, dropout_p, need_weights, average, causal, batched):
     if not batched:
-        query, key, value = query[:, None], key[:, None], value[:, None]
+        query = query[:, None]
+        key, value = (None, None) if key is None else (key[:, None], value[:, None])
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask[None]
     tgt_len, bsz, embed = query.shape
     head_dim = embed // heads
-    if w_in is not None:
-        w_q, w_k, w_v = jnp.split(w_in, 3)
-    b_q, b_k, b_v = (None,) * 3 if b_in is None else jnp.split(b_in, 3)
-    q, k, v = _linear(query, w_q, b_q), _linear(key, w_k, b_k), _linear(value, w_v, b_v)
+    if key is None:  # self-attention: one projection by the packed weight, as PyTorch does
+        q, k, v = jnp.split(_linear(query, w_in, b_in), 3, axis=-1)
+    else:
+        if w_in is not None:
+            w_q, w_k, w_v = jnp.split(w_in, 3)
+        b_q, b_k, b_v = (None,) * 3 if b_in is None else jnp.split(b_in, 3)
+        q, k, v = _linear(query, w_q, b_q), _linear(key, w_k, b_k), _linear(value, w_v, b_v)
     if bias_k is not None:
         k = jnp.concatenate([k, jnp.broadcast_to(bias_k, (1, bsz, embed))])
         v = jnp.concatenate([v, jnp.broadcast_to(bias_v, (1, bsz, embed))])
@@ -2540,6 +2573,8 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         in_proj_weight = None
     else:
         q_proj_weight = k_proj_weight = v_proj_weight = None
+        if query is key and key is value:
+            key = value = None  # _mha's sign for self-attention
     out = apply(_mha, query, key, value, in_proj_weight, in_proj_bias, q_proj_weight, k_proj_weight, v_proj_weight,
                 bias_k, bias_v, out_proj_weight, out_proj_bias, static_k, static_v, attn_mask, key_padding_mask, rng,
                 static=(("heads", num_heads), ("zero_attn", bool(add_zero_attn)), ("dropout_p", p),

@@ -5,6 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+
+import jtorch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared comparison helpers
 from _compare_grads import check, check_error  # noqa: E402
@@ -183,3 +186,23 @@ def test_edge_cases_found_by_opinfo():
 def test_alpha_dropout_forms_default_to_eval():
     check(lambda lib, x: F(lib).feature_alpha_dropout(x), X4, grad=False)
     check(lambda lib, x: F(lib).alpha_dropout(x), X4, grad=False)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+@pytest.mark.parametrize("k, s, p, d, ceil", [(2, None, 0, 1, False), (3, 2, 1, 1, True), (3, 1, 1, 2, False),
+                                              (2, 2, 1, 1, True), (3, 3, 0, 1, True)])
+def test_max_pool_ties_nan_and_signed_zeros(n, k, s, p, d, ceil):
+    """Values, indices and gradients bit for bit: ties go to the first maximum, NaN wins, -0.0 stays -0.0."""
+    x = rng.standard_normal((2, 3) + (7, 6, 5)[:n]).astype(np.float32)
+    x[0, 0].flat[:4] = 0.0
+    x[1, 1].flat[2] = np.nan
+    x[1, 2].flat[:3] = -0.0
+    results = []
+    for lib in (torch, jtorch):
+        t = lib.tensor(x, requires_grad=True)
+        values, indices = getattr(F(lib), f"max_pool{n}d")(t, k, s, p, d, ceil_mode=ceil, return_indices=True)
+        (values * lib.arange(values.numel()).reshape(values.shape)).sum().backward()
+        results.append([values.detach().numpy(), indices.numpy(), t.grad.numpy()])
+    for want, got in zip(*results):
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

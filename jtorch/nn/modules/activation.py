@@ -237,8 +237,12 @@ class MultiheadAttention(Module):
         key_padding_mask = F._canonical_mask(key_padding_mask, "key_padding_mask", F._none_or_dtype(attn_mask),
                                              "attn_mask", query.dtype)
         attn_mask = F._canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
-        if self.batch_first and batched:
-            query, key, value = (x.transpose(1, 0) for x in (query, key, value))
+        if self.batch_first and batched:  # self-attention stays recognisable: one transpose for a shared input
+            same_kv = key is value
+            same_qk = same_kv and query is key
+            query = query.transpose(1, 0)
+            key = query if same_qk else key.transpose(1, 0)
+            value = key if same_kv else value.transpose(1, 0)
         separate = {} if self._qkv_same_embed_dim else {
             "use_separate_proj_weight": True, "q_proj_weight": self.q_proj_weight,
             "k_proj_weight": self.k_proj_weight, "v_proj_weight": self.v_proj_weight}
