@@ -263,3 +263,22 @@ def test_activations_do_not_outlive_backward_nor_become_program_outputs():
     (program,) = step._programs.values()
     n_params = len(list(model.parameters()))
     assert len(program.rebind) == 3 * n_params  # parameters, momentum buffers, gradients
+
+
+def test_compiled_forward_treats_no_grad_code_as_constant():
+    import torch as reference
+
+    def grads(lib, compile_fn):
+        def f(x):
+            with lib.no_grad():
+                scale = x.exp().sum()
+            return (x * scale).sum()
+        fn = compile_fn(f)
+        out = []
+        for _ in range(3):
+            x = lib.tensor([1.0, 2.0], requires_grad=True)
+            fn(x).backward()
+            out.append(x.grad.tolist())
+        return out
+    want = grads(reference, lambda f: f)
+    np.testing.assert_allclose(grads(torch, torch.compile), want, rtol=1e-6)

@@ -2380,11 +2380,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
         groups = hq // hk
         key_batch = key_batch[:-1] + (hq,)
-    _broadcast_shape(tuple(query.shape[:-2]), key_batch)
-    _broadcast_shape(tuple(key.shape[:-2]), tuple(value.shape[:-2]))
+    broadcast_shapes(tuple(query.shape[:-2]), key_batch)
+    broadcast_shapes(tuple(key.shape[:-2]), tuple(value.shape[:-2]))
     if attn_mask is not None:
         scores = jnp.broadcast_shapes(tuple(query.shape[:-2]), key_batch) + (query.shape[-2], key.shape[-2])
-        _broadcast_shape(scores, tuple(attn_mask.shape))
+        broadcast_shapes(scores, tuple(attn_mask.shape))
     factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     rng = _gen(None).next_key() if dropout_p > 0.0 else None
     return apply(_sdpa, query, key, value, attn_mask, rng,
