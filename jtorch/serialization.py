@@ -16,7 +16,7 @@ import sys
 import tempfile
 import uuid
 import zipfile
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -17,13 +17,12 @@ from __future__ import annotations
 import gc
 import types
 import warnings
-from typing import Any, Callable
+from typing import Callable
 
 import jax
 import numpy as np
 from jax.extend import core as jax_core
 
-from .. import _tensor
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from . import capture as cap_mod

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from typing import Sequence
 
 import jax
 import jax.numpy as jnp

@@ -10,7 +10,7 @@ from .. import return_types
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._registry import register
-from ._util import np_dtype, operand, result_dtype, write_out, wrap_dim
+from ._util import np_dtype, result_dtype, write_out, wrap_dim
 
 
 def _scan(fn):

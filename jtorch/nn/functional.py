@@ -1,7 +1,6 @@
 """torch.nn.functional: each op one pure JAX function run through ``apply`` (autograd is its vjp)."""
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import numbers

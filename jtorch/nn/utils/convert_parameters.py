@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..._tensor import Tensor
-from ...autograd import grad_mode
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
