@@ -143,17 +143,21 @@ def steps_from(lib, name, options, start, saved=None, steps=10):
     return np.stack(out), opt
 
 
-def trajectory(lib, name, options, steps=STEPS, dtype=np.float32) -> np.ndarray:
-    """Parameters after each step of ``name(**options)`` on the problem, shape ``(steps, 8)``."""
-    x, y, w, b = make(lib, dtype)
-    opt = getattr(lib.optim, name)([w, b], **options)
-
+def closure_for(opt, x, y, w, b):
+    """The closure ``opt.step`` takes: zero the gradients, compute the problem's loss, backward, return it."""
     def closure():
         opt.zero_grad()
         loss = loss_of(x, y, w, b)
         loss.backward()
         return loss
+    return closure
 
+
+def trajectory(lib, name, options, steps=STEPS, dtype=np.float32) -> np.ndarray:
+    """Parameters after each step of ``name(**options)`` on the problem, shape ``(steps, 8)``."""
+    x, y, w, b = make(lib, dtype)
+    opt = getattr(lib.optim, name)([w, b], **options)
+    closure = closure_for(opt, x, y, w, b)
     out = []
     for _ in range(steps):
         opt.step(closure)

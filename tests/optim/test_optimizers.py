@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import jtorch
-from compat.optimizers import (B0, COMBOS, LBFGS_OPTIONS, LBFGS_STEPS, LBFGS_TOLS, TRAJECTORY_TOL, W0, loss_of, make,
-                               steps_from, to_numpy_tree, trajectory, values)
+from compat.optimizers import (B0, COMBOS, LBFGS_OPTIONS, LBFGS_STEPS, LBFGS_TOLS, TRAJECTORY_TOL, W0, closure_for,
+                               loss_of, make, steps_from, to_numpy_tree, trajectory, values)
 
 
 @pytest.mark.parametrize("name,options", COMBOS, ids=[f"{n}-{o}" for n, o in COMBOS])
@@ -73,13 +73,7 @@ def structure(obj):
 def state_after(lib, name, options, steps=3):
     x, y, w, b = make(lib)
     opt = getattr(lib.optim, name)([w, b], **options)
-
-    def closure():
-        opt.zero_grad()
-        loss = loss_of(x, y, w, b)
-        loss.backward()
-        return loss
-
+    closure = closure_for(opt, x, y, w, b)
     for _ in range(steps):
         opt.step(closure)
     return opt.state_dict()
