@@ -2316,9 +2316,14 @@ def _masked_scores(s, mask, causal):
 
 
 def _safe_softmax(s):
-    """Softmax over the last axis where rows with every score -inf give zeros (and zero gradients), not NaN."""
-    dead = jnp.all(s == -jnp.inf, axis=-1, keepdims=True)
-    return jnp.where(dead, 0.0, jax.nn.softmax(jnp.where(dead, 0.0, s), axis=-1))
+    """Softmax over the last axis where rows with every score -inf give zeros (and zero gradients), not NaN.
+
+    A dead row's maximum is -inf: shifting by 0 there instead makes every exponential 0, and the sum is then
+    divided out as 1, so the row costs no pass over the scores beyond a plain softmax's."""
+    peak = jnp.max(s, axis=-1, keepdims=True, initial=-jnp.inf)
+    e = jnp.exp(s - jax.lax.stop_gradient(jnp.where(peak == -jnp.inf, 0.0, peak)))
+    total = jnp.sum(e, axis=-1, keepdims=True)
+    return e / jnp.where(total == 0.0, 1.0, total)
 
 
 def _attention_weights(s, key, *, dropout_p, safe):
