@@ -124,6 +124,30 @@ def test_outside_references_stay_valid_and_see_new_values():
         np.testing.assert_allclose(weight.grad.numpy(), np.full((1, 3), 2.0))
 
 
+def test_fresh_grads_reuse_their_buffers_unless_something_else_holds_them():
+    model = nn.Linear(4, 3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    @torch.compile
+    def step(x):
+        opt.zero_grad()
+        model(x).pow(2).sum().backward()
+        opt.step()
+
+    for i in range(3):
+        step(torch.full((2, 4), float(i)))
+    address = model.weight.grad.jax().unsafe_buffer_pointer()
+    step(torch.ones(2, 4))
+    assert model.weight.grad.jax().unsafe_buffer_pointer() == address  # the previous grad's buffer, written over
+
+    held_array, held_numpy = model.weight.grad.jax(), model.weight.grad.numpy()
+    kept = held_numpy.copy()
+    step(torch.full((2, 4), 5.0))
+    np.testing.assert_array_equal(np.asarray(held_array), kept)  # still readable and unchanged
+    np.testing.assert_array_equal(held_numpy, kept)
+    assert not np.array_equal(model.weight.grad.numpy(), kept)
+
+
 def test_compiled_module_forward_is_differentiable_and_updates_buffers():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Tanh(), nn.Linear(8, 2))

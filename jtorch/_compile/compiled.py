@@ -15,6 +15,7 @@ as a single differentiable op, so gradients flow through it to parameters and in
 from __future__ import annotations
 
 import gc
+import sys
 import types
 import warnings
 from typing import Callable
@@ -46,7 +47,7 @@ class _Program:
     lists: read the input boxes, run the program, rebind the changed boxes."""
 
     def __init__(self, fn, inputs, scalar_slots, out_tree, out_kinds, rebind, host_calls, host_arg_slots,
-                 differentiable, donate, placement=None, input_ids=()):
+                 differentiable, donate, placement=None, input_ids=(), escaped=()):
         self.inputs = inputs              # boxes whose arrays are read (state, then argument tensors)
         self.scalar_slots = scalar_slots  # (container, key) hyperparameters passed as float64 scalars
         self.out_tree = out_tree
@@ -61,12 +62,19 @@ class _Program:
         self.host_arg_slots = host_arg_slots
         self.differentiable = differentiable
         self.fn = fn
+        self.spares: list = []
         if differentiable:
             self.jitted = None
         elif placement is not None:
             self.jitted = placement.jit(fn, donate, input_ids)
         else:
-            self.jitted = jax.jit(fn, donate_argnums=donate)
+            # the previous call's arrays of the tensors the program creates (fresh ``.grad``s) are donated as
+            # unread inputs, so that XLA writes the new values into those buffers instead of fresh ones
+            self.spares = list(escaped)
+            first_spare = len(input_ids)  # state, scalars, then argument tensors
+            spare_args = tuple(range(first_spare, first_spare + len(self.spares)))
+            self.jitted = jax.jit(lambda *flat: fn(*flat[:first_spare]), donate_argnums=donate + spare_args,
+                                  keep_unused=True)
         # the op saves its inputs for backward, except the buffers it updates itself
         rebound = {id(t) for t in rebind}
         self.saves = tuple(i for i, t in enumerate(inputs) if id(t) not in rebound)
@@ -86,7 +94,8 @@ class _Program:
             outs = [r if req else Tensor._make(r._array) for r, req in zip(results[:n_outs], self.out_requires)]
             new_arrays = [r._array for r in results[n_outs:]]
         else:
-            arrays = self.jitted(*[t._value for t in self.inputs], *scalars, *[t._value for t in arg_tensors])
+            arrays = self.jitted(*[t._value for t in self.inputs], *scalars, *[t._value for t in arg_tensors],
+                                 *[_spare(t._array) for t in self.spares])
             outs = [Tensor._make(a) for a in arrays[:n_outs]]
             new_arrays = arrays[n_outs:]
         self._rebind(new_arrays)
@@ -114,6 +123,17 @@ class _Program:
                     treedef, [Tensor._make(next(host_values)) if slot else leaf
                               for leaf, slot in zip(leaves, self.host_arg_slots[id(leaves)])])
             fn(*args, **kwargs)
+
+
+def _spare(array):
+    """``array`` to donate if nothing but its tensor holds it (not a tracer left by the trace), else a fresh
+    buffer of its shape."""
+    if not _is_tracer(array) and sys.getrefcount(array) <= _SOLE_OWNER_REFS and not array.is_deleted():
+        return array
+    return np.empty(array.shape, array.dtype)
+
+
+_SOLE_OWNER_REFS = 3  # the tensor's slot, _spare's parameter, getrefcount's argument
 
 
 class CompiledFunction:
@@ -272,7 +292,7 @@ class CompiledFunction:
         input_ids = [id(t) for t in state] + [None] * len(slots) + [id(t) for t in arg_tensors]
         program = _Program(fn, state, slots, layout["out_tree"], layout["out_kinds"],
                            layout["changed"] + layout["escaped"], layout["host_calls"], host_arg_slots,
-                           differentiable, donate, placement, input_ids)
+                           differentiable, donate, placement, input_ids, layout["escaped"])
         return program
 
 
