@@ -394,6 +394,20 @@ class Tensor:
                 raise RuntimeError("assigned grad has data of a different type")
         self._grad = value
 
+    def _reset_grad(self, set_to_none: bool) -> None:
+        """What ``zero_grad`` does to one tensor: drop its ``.grad``, or zero it in place, cut from any graph."""
+        g = self.grad
+        if g is None:
+            return
+        if set_to_none:
+            self.grad = None
+            return
+        if g.grad_fn is not None:
+            g.detach_()
+        else:
+            g.requires_grad_(False)
+        g.zero_()
+
     @property
     def output_nr(self) -> int:
         return self._output_nr

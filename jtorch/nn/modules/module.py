@@ -348,16 +348,7 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the ``.grad`` of every parameter (to None, or zeros in place)."""
         for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    g = p.grad
-                    if g.grad_fn is not None:
-                        g.detach_()
-                    else:
-                        g.requires_grad_(False)
-                    g.zero_()
+            p._reset_grad(set_to_none)
 
     def apply(self, fn: Callable[["Module"], None]) -> "Module":
         """Call ``fn`` on every submodule (children first) and then on self."""
