@@ -37,9 +37,8 @@ def adafactor_torch(lr, beta2_decay, eps1, eps2, d, weight_decay) -> optax.Gradi
 
     def init(p):
         if p.ndim > 1:
-            zeros = jnp.zeros_like(p)
-            return AdafactorState(jnp.zeros([], jnp.int32), zeros.sum(-1, keepdims=True),
-                                  zeros.sum(-2, keepdims=True), None)
+            return AdafactorState(jnp.zeros([], jnp.int32), jnp.zeros((*p.shape[:-1], 1), p.dtype),
+                                  jnp.zeros((*p.shape[:-2], 1, p.shape[-1]), p.dtype), None)
         return AdafactorState(jnp.zeros([], jnp.int32), None, None, jnp.zeros_like(p))
 
     def update(g, state, p):
@@ -60,6 +59,7 @@ def adafactor_torch(lr, beta2_decay, eps1, eps2, d, weight_decay) -> optax.Gradi
             state = AdafactorState(count, None, None, var)
         u = 1 / jnp.sqrt(jnp.maximum(var, tiny * tiny)) * g
         scale = -alpha / jnp.maximum(1.0, _norm(u) / (u.size ** 0.5 * d))
+        # without weight decay the factor is exactly one, as PyTorch's skipped multiplication
         return p * (1 - lr * weight_decay) + scale.astype(p.dtype) * u - p, state
 
     return optax.GradientTransformation(init, update)
