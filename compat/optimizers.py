@@ -41,6 +41,8 @@ FAMILIES = [
     ("Adadelta", dict(weight_decay=0.1)),
     ("ASGD", dict(lr=0.05, t0=2)),
     ("Rprop", dict(lr=0.01)),
+    ("Adafactor", dict(lr=0.05, weight_decay=0.1)),
+    ("Muon", dict(lr=0.02)),
 ]
 
 # every optimizer's options, alone and combined
@@ -88,7 +90,17 @@ COMBOS = [
     ("Rprop", dict(lr=0.01)),
     ("Rprop", dict(lr=0.01, etas=(0.3, 1.5), step_sizes=(1e-4, 0.05))),
     ("Rprop", dict(lr=0.01, maximize=True)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.05, weight_decay=0.1)),
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-6, 1e-2), d=1.5)),
+    ("Adafactor", dict(lr=0.05, foreach=True, maximize=True)),
+    ("Muon", dict(lr=0.02)),
+    ("Muon", dict(lr=0.02, momentum=0.9, nesterov=False, weight_decay=0)),
+    ("Muon", dict(lr=0.02, adjust_lr_fn="match_rms_adamw", ns_steps=3)),
+    ("Muon", dict(lr=0.02, ns_coefficients=(2.0, -1.5, 0.5), eps=1e-3, adjust_lr_fn="original")),
 ]
+# optimizers that take only 2-D parameters: they optimize ``w`` alone (``b`` keeps its initial value)
+MATRIX_ONLY = {"Muon"}
 LBFGS_OPTIONS = [dict(lr=0.5, max_iter=4, history_size=3), dict(lr=1, max_iter=5, line_search_fn="strong_wolfe")]
 LBFGS_STEPS = 10
 # In float64 the LBFGS iterates agree to 1e-9, showing the same algorithm; in float32 the quasi-Newton
@@ -104,6 +116,11 @@ def make(lib, dtype=np.float32):
     """Data tensors and fresh parameter leaves ``(x, y, w, b)`` for ``lib`` (torch or jtorch)."""
     x, y, w, b = (a.astype(dtype) for a in (X, Y, W0, B0))
     return lib.tensor(x), lib.tensor(y), lib.tensor(w, requires_grad=True), lib.tensor(b, requires_grad=True)
+
+
+def optimized(name, w, b) -> list:
+    """The parameters ``name`` optimizes on the problem."""
+    return [w] if name in MATRIX_ONLY else [w, b]
 
 
 def loss_of(x, y, w, b):
@@ -128,10 +145,14 @@ def to_numpy_tree(obj):
 
 
 def steps_from(lib, name, options, start, saved=None, steps=10):
-    """Build ``name`` on parameters ``start`` (numpy), optionally load ``saved``, and run ``steps`` steps."""
-    x, y, _, _ = make(lib)
-    w, b = (lib.tensor(v, requires_grad=True) for v in start)
-    opt = getattr(lib.optim, name)([w, b], **options)
+    """Build ``name`` on its parameters set to ``start`` (numpy values, in order), optionally load ``saved``, and
+    run ``steps`` steps."""
+    x, y, w, b = make(lib)
+    params = optimized(name, w, b)
+    with lib.no_grad():
+        for p, v in zip(params, start):
+            p.copy_(lib.tensor(v))
+    opt = getattr(lib.optim, name)(params, **options)
     if saved is not None:
         opt.load_state_dict(saved)
     out = []
@@ -156,7 +177,7 @@ def closure_for(opt, x, y, w, b):
 def trajectory(lib, name, options, steps=STEPS, dtype=np.float32) -> np.ndarray:
     """Parameters after each step of ``name(**options)`` on the problem, shape ``(steps, 8)``."""
     x, y, w, b = make(lib, dtype)
-    opt = getattr(lib.optim, name)([w, b], **options)
+    opt = getattr(lib.optim, name)(optimized(name, w, b), **options)
     closure = closure_for(opt, x, y, w, b)
     out = []
     for _ in range(steps):

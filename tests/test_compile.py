@@ -60,7 +60,17 @@ def _adamw():
     return model, torch.optim.AdamW(model.parameters(), lr=1e-2)
 
 
-@pytest.mark.parametrize("build", [_sgd_mlp, _adam_bn_dropout, _adamw])
+def _adafactor():
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+    return model, torch.optim.Adafactor(model.parameters(), lr=0.05, weight_decay=0.1)
+
+
+def _muon():
+    model = nn.Sequential(nn.Linear(6, 16, bias=False), nn.Tanh(), nn.Linear(16, 3, bias=False))
+    return model, torch.optim.Muon(model.parameters(), lr=0.02)
+
+
+@pytest.mark.parametrize("build", [_sgd_mlp, _adam_bn_dropout, _adamw, _adafactor, _muon])
 @pytest.mark.parametrize("with_scheduler", [False, True])
 def test_compiled_step_matches_eager(build, with_scheduler):
     eager_losses, (eager_params, eager_state), eager_lr, _ = _train(build, False, 6, with_scheduler)

@@ -207,10 +207,13 @@ class Optimizer:
     """
 
     # numeric group options passed to ``_transform`` as traced values; boolean options, and numeric ones whose
-    # zero-ness decides which terms PyTorch computes, passed as static flags
+    # zero-ness decides which terms PyTorch computes, passed as static flags; options that shape the computation
+    # (loop counts, a choice among rules, a ``None`` default) passed as static values
     _hyper_keys: tuple = ()
     _flag_keys: tuple = ()
     _nonzero_keys: tuple = ()
+    _static_keys: tuple = ()
+    _supports_complex: bool = True
     # PyTorch state name -> field of an optax state in the chain, in PyTorch's order
     _state_names: dict = {}
 
@@ -331,7 +334,8 @@ class Optimizer:
 
     def _flags(self, group: dict) -> tuple:
         return tuple((k, bool(group[k])) for k in self._flag_keys) + \
-            tuple((k, bool(group[k] != 0)) for k in self._nonzero_keys)
+            tuple((k, bool(group[k] != 0)) for k in self._nonzero_keys) + \
+            tuple((k, tuple(group[k]) if isinstance(group[k], list) else group[k]) for k in self._static_keys)
 
     def _hypers(self, group: dict) -> dict:
         return {k: hyperparameter(group, k) for k in self._hyper_keys}
@@ -351,6 +355,8 @@ class Optimizer:
         if not params:
             return
         for p in params:
+            if not self._supports_complex and p.is_complex():
+                raise RuntimeError(f"{type(self).__name__} does not support complex parameters")
             if p.grad.is_sparse:
                 raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
         names = self._state_names
@@ -429,8 +435,14 @@ def check(ok: bool, message: str) -> None:
         raise ValueError(message)
 
 
+def check_tensor_lr(lr) -> None:
+    """A Tensor learning rate must hold one value."""
+    check(not isinstance(lr, Tensor) or lr.numel() == 1, "Tensor lr must be 1-element")
+
+
 def check_common(lr=0.0, eps=0.0, weight_decay=0.0, betas=None) -> None:
     """The argument checks most optimizers share, with PyTorch's messages."""
+    check_tensor_lr(lr)
     check(0.0 <= _num(lr), f"Invalid learning rate: {lr}")
     check(0.0 <= eps, f"Invalid epsilon value: {eps}")
     if betas is not None:

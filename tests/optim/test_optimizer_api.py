@@ -17,7 +17,11 @@ BAD_ARGUMENTS = [
     ("Adamax", dict(betas=(0.9, 1.5))), ("NAdam", dict(momentum_decay=-1)), ("RAdam", dict(eps=-1)),
     ("RMSprop", dict(alpha=-1)), ("RMSprop", dict(momentum=-1)), ("Adagrad", dict(lr_decay=-1)),
     ("Adagrad", dict(initial_accumulator_value=-1)), ("Adadelta", dict(rho=1.5)), ("ASGD", dict(lr=-1)),
-    ("Rprop", dict(etas=(1.5, 1.2))), ("LBFGS", dict(lr=-1)),
+    ("Rprop", dict(etas=(1.5, 1.2))), ("LBFGS", dict(lr=-1)), ("Adafactor", dict(lr=-1)),
+    ("Adafactor", dict(beta2_decay=0.5)), ("Adafactor", dict(eps=(-1.0, 1e-3))), ("Adafactor", dict(eps=(None, -1))),
+    ("Adafactor", dict(d=0.5)), ("Adafactor", dict(weight_decay=-1)), ("Muon", dict(lr=-1)),
+    ("Muon", dict(momentum=-1)), ("Muon", dict(weight_decay=-1)), ("Muon", dict(adjust_lr_fn="sqrt")),
+    ("Muon", dict()),
 ]
 
 

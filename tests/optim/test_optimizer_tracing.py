@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import jtorch
-from compat.optimizers import FAMILIES, loss_of, make, values
+from compat.optimizers import FAMILIES, loss_of, make, optimized, values
 
 IDS = [f"{n}-{o}" for n, o in FAMILIES]
 
@@ -44,10 +44,10 @@ def traced_step(opt, params):
 @pytest.mark.parametrize("name,options", FAMILIES, ids=IDS)
 def test_step_inside_jit_matches_eager(name, options):
     x, y, w, b = make(jtorch)
-    eager = getattr(jtorch.optim, name)([w, b], **options)
+    eager = getattr(jtorch.optim, name)(optimized(name, w, b), **options)
     _, _, w2, b2 = make(jtorch)
-    traced = getattr(jtorch.optim, name)([w2, b2], **options)
-    run = traced_step(traced, [w2, b2])
+    traced = getattr(jtorch.optim, name)(optimized(name, w2, b2), **options)
+    run = traced_step(traced, optimized(name, w2, b2))
     for i in range(4):
         grads = grads_of(x, y, w, b)
         eager.step()
@@ -64,7 +64,7 @@ def test_step_inside_jit_matches_eager(name, options):
 @pytest.mark.parametrize("name,options", FAMILIES, ids=IDS)
 def test_step_rebinds_existing_tensors(name, options):
     x, y, w, b = make(jtorch)
-    opt = getattr(jtorch.optim, name)([w, b], **options)
+    opt = getattr(jtorch.optim, name)(optimized(name, w, b), **options)
     eager_state = name == "Adagrad"  # PyTorch's Adagrad creates its state with the optimizer
     assert bool(opt.state) == eager_state
     loss_of(x, y, w, b).backward()

@@ -5,7 +5,7 @@ import torch
 
 import jtorch
 from compat.optimizers import (B0, COMBOS, LBFGS_OPTIONS, LBFGS_STEPS, LBFGS_TOLS, TRAJECTORY_TOL, W0, closure_for,
-                               loss_of, make, steps_from, to_numpy_tree, trajectory, values)
+                               loss_of, make, optimized, steps_from, to_numpy_tree, trajectory, values)
 
 
 @pytest.mark.parametrize("name,options", COMBOS, ids=[f"{n}-{o}" for n, o in COMBOS])
@@ -72,7 +72,7 @@ def structure(obj):
 
 def state_after(lib, name, options, steps=3):
     x, y, w, b = make(lib)
-    opt = getattr(lib.optim, name)([w, b], **options)
+    opt = getattr(lib.optim, name)(optimized(name, w, b), **options)
     closure = closure_for(opt, x, y, w, b)
     for _ in range(steps):
         opt.step(closure)
