@@ -564,3 +564,74 @@ def nonzero_static(input, *, size: int, fill_value: int = -1) -> Tensor:
     from .creation import full
     return Tensor._make(jnp.concatenate([idx._value, full((size - idx.shape[0], input.ndim), fill_value,
                                                            dtype=dt.int64)._value]))
+
+
+# ------------------------------------------------------------------ quantiles
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(a, q, *, dim, out_shape, interpolation, ignore_nan):
+    from .pointwise import _lerp_impl
+    rows = jnp.sort(a.reshape(-1) if dim is None else jnp.moveaxis(a, dim, -1), axis=-1)
+    n = rows.shape[-1]
+    qs = jnp.broadcast_to(q.reshape(-1), rows.shape[:-1] + (q.size,))
+    nan = jnp.isnan(rows)
+    if ignore_nan:  # ranks among the non-NaN values; an all-NaN row reads its first (NaN) value
+        ranks = qs * (jnp.sum(~nan, axis=-1, keepdims=True) - 1).astype(q.dtype)
+        ranks = jnp.where(ranks < 0, 0, ranks)
+    else:  # a row holding NaN reads its last value, which is NaN
+        ranks = jnp.where(jnp.any(nan, axis=-1, keepdims=True), n - 1, qs * (n - 1))
+    if interpolation in ("lower", "higher", "nearest"):
+        ranks = {"lower": jnp.floor, "higher": jnp.ceil, "nearest": jnp.round}[interpolation](ranks)
+    below = ranks.astype(jnp.int64)
+    values = jnp.take_along_axis(rows, below, axis=-1)
+    if interpolation in ("linear", "midpoint"):
+        weights = ranks - below.astype(ranks.dtype) if interpolation == "linear" else jnp.full_like(ranks, 0.5)
+        above = jnp.take_along_axis(rows, jnp.ceil(ranks).astype(jnp.int64), axis=-1)
+        values = _lerp_impl(values, above, weights, dtype=rows.dtype)
+    return jnp.moveaxis(values, -1, 0).reshape(out_shape)
+
+
+def _quantile_op(name: str, ignore_nan: bool):
+    def op(input, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear", out=None) -> Tensor:
+        from .._tensor import scalar_type_name
+        if interpolation not in _INTERPOLATIONS:
+            raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+                               f"but got {interpolation}")
+        if not isinstance(q, Tensor):
+            if not 0 <= q <= 1:
+                raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+            q = Tensor._make(jnp.asarray(q, input.dtype.np_dtype if input.dtype.is_floating_point else jnp.float32))
+        if input.numel() == 0:
+            raise RuntimeError("quantile() input tensor must be non-empty")
+        if q.ndim > 1:
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        if input.dtype not in (dt.float32, dt.float64):
+            raise RuntimeError("quantile() input tensor must be either float or double dtype")
+        if q.dtype is not input.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        from ._util import host_checkable
+        if host_checkable(q) and not bool(((q._value >= 0) & (q._value <= 1)).all()):
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"{name}() received an invalid combination of arguments - dim must be an int or None, "
+                            f"not {type(dim).__name__}")
+        if dim is None:
+            kept = (1,) * input.ndim if keepdim else ()
+        else:
+            dim = wrap_dim(dim, input.ndim) if input.ndim else wrap_dim(dim, 1)
+            kept = tuple(1 if i == dim else s for i, s in enumerate(input.shape) if keepdim or i != dim)
+            dim = dim if input.ndim else None
+        out_shape = tuple(q.shape) + kept
+        return write_out(apply(_quantile, input, q, static=(("dim", dim), ("out_shape", out_shape),
+                                                            ("interpolation", interpolation),
+                                                            ("ignore_nan", ignore_nan))), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (f"The ``q``-th quantiles (a float or 1-D tensor, Q) of ``input`` along ``dim`` (flattened when "
+                  f"None), {'ignoring NaN' if ignore_nan else 'NaN where a row holds NaN'}; shape (Q, *reduced), "
+                  "Q dropped for a scalar ``q``. ``interpolation`` picks between the two nearest ranks.")
+    return register(op, name=name)
+
+
+quantile = _quantile_op("quantile", False)
+nanquantile = _quantile_op("nanquantile", True)

@@ -1,0 +1,49 @@
+"""Quantiles, complex construction, numerical gradients and histograms against real PyTorch: values,
+gradients and errors."""
+import pytest
+
+from _torch_compare import check
+from test_shape import compare, forward_and_grad
+
+
+def _with_nan(L, x):
+    return L.where(x > 1.0, L.tensor(float("nan")), x)
+
+
+def quantiles(L, x, w):
+    q = L.sigmoid(w)  # q in (0, 1) that carries a gradient
+    outs = []
+    for fn in (L.quantile, L.nanquantile):
+        for interpolation in ("linear", "lower", "higher", "midpoint", "nearest"):
+            outs += [fn(x, q, interpolation=interpolation), fn(x, 0.3, 1, True, interpolation=interpolation),
+                     fn(_with_nan(L, x), q, 0, interpolation=interpolation)]
+        outs += [fn(x, q[0], None, True), x.quantile(q, -1) if fn is L.quantile else x.nanquantile(q, -1)]
+    return outs
+
+
+OPS = {
+    "quantile": (quantiles, (3, 5), (4,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_op_matches_torch(name):
+    fn, *shapes = OPS[name]
+    compare(forward_and_grad(fn, *shapes))
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.nanquantile(L.tensor([float("nan"), float("nan"), 1.0]), L.tensor([0.0, 0.5, 1.0])),
+    lambda L: L.quantile(L.tensor(3.0), 0.5, 0, True),
+    lambda L: L.quantile(L.tensor([]), 0.5),
+    lambda L: L.quantile(L.ones(3), 1.5),
+    lambda L: L.nanquantile(L.ones(3), L.tensor([0.5, -0.1])),
+    lambda L: L.quantile(L.ones(3), L.ones(1, 1)),
+    lambda L: L.quantile(L.ones(3), L.tensor([0.5], dtype=L.float64)),
+    lambda L: L.quantile(L.ones(3, dtype=L.int64), 0.5),
+    lambda L: L.quantile(L.ones(3), 0.5, interpolation="cubic"),
+    lambda L: L.quantile(L.ones(3), 0.5, dim=1),
+    lambda L: L.quantile(L.ones(3), 0.5, dim=(0,)),
+])
+def test_matches_torch(case):
+    check(case)
