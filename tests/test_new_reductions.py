@@ -21,8 +21,15 @@ def quantiles(L, x, w):
     return outs
 
 
+def complex_parts(L, a, b):
+    # real and imaginary parts carry the weighted-sum gradient back through the complex results
+    return [L.view_as_real(L.complex(a, b)), L.view_as_real(L.polar(a, b)), L.complex(a, b).abs(),
+            L.view_as_real(L.polar(abs=a.abs(), angle=b))]
+
+
 OPS = {
     "quantile": (quantiles, (3, 5), (4,)),
+    "complex": (complex_parts, (2, 3), (3,)),
 }
 
 
@@ -44,6 +51,12 @@ def test_op_matches_torch(name):
     lambda L: L.quantile(L.ones(3), 0.5, interpolation="cubic"),
     lambda L: L.quantile(L.ones(3), 0.5, dim=1),
     lambda L: L.quantile(L.ones(3), 0.5, dim=(0,)),
+    lambda L: L.complex(L.ones(2, dtype=L.float64), L.ones(2, 1, dtype=L.float64)),
+    lambda L: L.complex(L.ones(2), L.ones(2, dtype=L.float64)),
+    lambda L: L.polar(L.ones(2, dtype=L.int64), L.ones(2, dtype=L.int64)),
+    lambda L: L.complex(L.ones(2), L.ones(3)),
+    lambda L: L.complex(L.ones(2), 1.0),
+    lambda L: L.polar(L.ones(2), L.ones(2), out=L.empty(2)),
 ])
 def test_matches_torch(case):
     check(case)
