@@ -27,9 +27,21 @@ def complex_parts(L, a, b):
             L.view_as_real(L.polar(abs=a.abs(), angle=b))]
 
 
+def gradients(L, x, c0, c1):
+    coords = [c0.detach().exp().cumsum(0), c1.detach().exp().cumsum(0)]  # increasing sample points
+    outs = []
+    for edge_order in (1, 2):
+        outs += [L.gradient(x, edge_order=edge_order), L.gradient(x, spacing=2.5, dim=1, edge_order=edge_order),
+                 L.gradient(x, spacing=[0.5, 3.0], edge_order=edge_order),
+                 L.gradient(x, spacing=coords, edge_order=edge_order),
+                 L.gradient(x, spacing=coords[1:], dim=-1, edge_order=edge_order)]
+    return outs + [L.gradient(L.arange(5)), L.gradient(x, spacing=L.tensor(2.0)), L.gradient(x, spacing=None, dim=0)]
+
+
 OPS = {
     "quantile": (quantiles, (3, 5), (4,)),
     "complex": (complex_parts, (2, 3), (3,)),
+    "gradient": (gradients, (4, 5), (4,), (5,)),
 }
 
 
@@ -57,6 +69,19 @@ def test_op_matches_torch(name):
     lambda L: L.complex(L.ones(2), L.ones(3)),
     lambda L: L.complex(L.ones(2), 1.0),
     lambda L: L.polar(L.ones(2), L.ones(2), out=L.empty(2)),
+    lambda L: L.gradient(L.tensor(2.0)),
+    lambda L: L.gradient(L.ones(3, 3), dim=[]),
+    lambda L: L.gradient(L.ones(3, 2), edge_order=2),
+    lambda L: L.gradient(L.ones(3, 3), edge_order=3),
+    lambda L: L.gradient(L.ones(3, 3), dim=2),
+    lambda L: L.gradient(L.ones(3, 3), dim=(0, -2)),
+    lambda L: L.gradient(L.ones(3, dtype=L.uint8)),
+    lambda L: L.gradient(L.ones(3, 3), spacing=[1.0, 2.0, 3.0]),
+    lambda L: L.gradient(L.ones(3, 3), spacing=[1.0, 2.0], dim=0),
+    lambda L: L.gradient(L.ones(3, 3), spacing=[L.ones(3, 1)], dim=0),
+    lambda L: L.gradient(L.ones(3, 3), spacing=[L.tensor(1.0)], dim=0),
+    lambda L: L.gradient(L.ones(6, 3), spacing=[L.arange(4.0)], dim=0),
+    lambda L: L.gradient(L.ones(3, 3), spacing=L.arange(3.0)),
 ])
 def test_matches_torch(case):
     check(case)
