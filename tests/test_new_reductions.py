@@ -1,5 +1,6 @@
 """Quantiles, complex construction, numerical gradients and histograms against real PyTorch: values,
 gradients and errors."""
+import numpy as np
 import pytest
 
 from _torch_compare import check
@@ -49,6 +50,48 @@ OPS = {
 def test_op_matches_torch(name):
     fn, *shapes = OPS[name]
     compare(forward_and_grad(fn, *shapes))
+
+
+def data(L, *shape):
+    return L.tensor(np.random.RandomState(0).standard_normal(shape).astype(np.float32))
+
+
+def histograms(L):
+    x, w = data(L, 4, 6), data(L, 4, 6).abs()
+    edges = L.tensor([-2.0, -0.5, 0.0, 0.1, 3.0])
+    points = data(L, 3, 10, 2)
+    return [tuple(L.histogram(x, 5)), tuple(x.histogram(edges, weight=w, density=True)),
+            tuple(L.histogram(x, 3, range=(-1.0, 1.0), weight=w)), tuple(L.histogram(L.ones(3), 2)),
+            tuple(L.histogram(L.tensor([]), 3)), tuple(L.histogram(x, L.tensor([1.0, 0.0]))),
+            tuple(L.histogram(L.tensor([float("nan"), 1.0]), 3, range=(0.0, 2.0))),
+            L.histogramdd(points, 3).hist, list(L.histogramdd(points, 3).bin_edges),
+            tuple(L.histogramdd(points, [2, 4], range=[-1.0, 1.0, 0.0, 2.0], weight=data(L, 3, 10).abs(),
+                                density=True).hist),
+            L.histogramdd(points, [edges, edges[1:]]).hist, list(L.histogramdd(L.empty(0, 2), [2, 2]).bin_edges)]
+
+
+@pytest.mark.parametrize("case", [
+    histograms,
+    lambda L: L.histogram(L.ones(3, dtype=L.int64), 3),
+    lambda L: L.histogram(L.ones(3), L.tensor([0.0, 1.0], dtype=L.float64)),
+    lambda L: L.histogram(L.ones(3), 0),
+    lambda L: L.histogram(L.ones(3), L.tensor([1.0])),
+    lambda L: L.histogram(L.ones(3), L.ones(2, 2)),
+    lambda L: L.histogram(L.ones(3), 3, range=(1.0, 0.0)),
+    lambda L: L.histogram(L.ones(3), 3, range=(0.0, float("inf"))),
+    lambda L: L.histogram(L.tensor([float("nan"), 1.0]), 3),
+    lambda L: L.histogram(L.ones(3), 3, weight=L.ones(2)),
+    lambda L: L.histogram(L.ones(3), 3, weight=L.ones(3, dtype=L.float64)),
+    lambda L: L.histogram(L.ones(3), 3, range=(0.0, 1.0, 2.0)),
+    lambda L: L.histogram(L.ones(3), 3.5),
+    lambda L: L.histogramdd(L.ones(3), 3),
+    lambda L: L.histogramdd(L.ones(3, 2), [2, 3, 4]),
+    lambda L: L.histogramdd(L.ones(3, 2), [2, 3], range=[0.0, 1.0]),
+    lambda L: L.histogramdd(L.ones(3, 2), 3, weight=L.ones(1, 3)),
+    lambda L: L.histogramdd(L.ones(3, 2), [2, 0]),
+])
+def test_histogram_matches_torch(case):
+    check(case)
 
 
 @pytest.mark.parametrize("case", [

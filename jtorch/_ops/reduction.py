@@ -415,6 +415,140 @@ def histc(input, bins: int = 100, min: float = 0, max: float = 0, *, out=None) -
                                                            ("hi", float(max)))), out)
 
 
+def _bin_edges(a, edges, *, counts, ranges):
+    """The edges of each dim of the (M, D) samples ``a``: ``edges[d]`` when given, else ``counts[d]`` equal bins
+    over ``ranges[d]`` (the data's range when None), widened by 0.5 either side when empty."""
+    out = []
+    for d, (given, n, span) in enumerate(zip(edges, counts, ranges)):
+        if given is not None:
+            out.append(given)
+            continue
+        if span is None:
+            x = a[:, d]
+            lo, hi = (jnp.min(x), jnp.max(x)) if a.shape[0] else (jnp.zeros((), a.dtype), jnp.ones((), a.dtype))
+        else:
+            lo, hi = jnp.asarray(span[0], a.dtype), jnp.asarray(span[1], a.dtype)
+        lo, hi = jnp.where(lo == hi, lo - 0.5, lo), jnp.where(lo == hi, hi + 0.5, hi)
+        i = jnp.arange(n + 1, dtype=a.dtype)  # PyTorch's linspace: from the start up to half, then from the end
+        step = (hi - lo) / n
+        out.append(jnp.where(i < (n + 1) // 2, lo + step * i, hi - step * (n - i)))
+    return tuple(out)
+
+
+def _histogramdd(a, weight, *edges, counts, ranges, density):
+    edges = _bin_edges(a, edges, counts=counts, ranges=ranges)
+    flat, inside = jnp.zeros(a.shape[0], jnp.int64), jnp.ones(a.shape[0], bool)
+    for d, e in enumerate(edges):
+        x, n = a[:, d], e.shape[0] - 1
+        # bin i holds edges[i] <= x < edges[i + 1]; the last bin also holds its right edge
+        flat = flat * n + jnp.clip(jnp.searchsorted(e, x, side="right") - 1, 0, n - 1)
+        inside &= (x >= e[0]) & (x <= e[-1])
+    w = jnp.ones(a.shape[0], a.dtype) if weight is None else weight
+    hist = jnp.zeros(math.prod(e.shape[0] - 1 for e in edges), a.dtype).at[flat].add(jnp.where(inside, w, 0))
+    hist = hist.reshape(tuple(e.shape[0] - 1 for e in edges))
+    if density:
+        hist = hist / hist.sum()
+        for d, e in enumerate(edges):
+            hist = hist / jnp.diff(e).reshape(tuple(-1 if i == d else 1 for i in range(len(edges))))
+    return (hist, *edges)
+
+
+def _histogram_checks(samples: Tensor, bins: list, range, weight) -> list:
+    """PyTorch's checks of ``histogramdd`` over (M, D) ``samples``; the ranges per dim (None: from the data)."""
+    from .._tensor import scalar_type_name
+    n = samples.shape[1]
+    if not samples.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{scalar_type_name(samples.dtype)}'")
+    if len(bins) != n:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    for d, b in enumerate(bins):
+        if isinstance(b, Tensor):
+            if b.dtype is not samples.dtype:
+                raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the same dtype, but "
+                                   f"got input with dtype {_type_word(samples.dtype)} and bins for dimension {d} with "
+                                   f"dtype {_type_word(b.dtype)}")
+            if b.ndim != 1:
+                raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got {b.ndim} "
+                                   f"dimensions in the bins tensor for dimension {d}")
+        count = b.numel() - 1 if isinstance(b, Tensor) else b
+        if count <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {count} for dimension {d}")
+    if weight is not None and weight.dtype is not samples.dtype:
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should "
+                           f"have the same dtype, but got input({_type_word(samples.dtype)}), and "
+                           f"weight({_type_word(weight.dtype)})")
+    if range is not None and len(range) != 2 * n:
+        raise RuntimeError(f"torch.histogramdd: for a {n}-dimensional histogram range should have {2 * n} elements, "
+                           f"but got {len(range)}")
+    ranges = [None if range is None else (float(range[2 * d]), float(range[2 * d + 1])) for d in builtins.range(n)]
+    from ._util import host_checkable
+    if range is None and samples.numel() and host_checkable(samples):
+        lo, hi = jnp.min(samples._value, axis=0), jnp.max(samples._value, axis=0)
+        ranges_seen = [(float(lo[d]), float(hi[d])) for d in builtins.range(n)]
+    else:
+        ranges_seen = [span or (0.0, 1.0) for span in ranges]
+    for d, (b, (lo, hi)) in enumerate(zip(bins, ranges_seen)):
+        if isinstance(b, Tensor):
+            continue
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension {d}'s range [{lo:g}, {hi:g}] is not finite")
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for "
+                               f"dimension {d}")
+    return ranges
+
+
+def _type_word(d: dt.dtype) -> str:
+    return str(d).replace("torch.", "")
+
+
+def _histogram_core(samples: Tensor, bins: list, range, weight, density: bool) -> tuple:
+    ranges = _histogram_checks(samples, bins, range, weight)
+    edges = [b.detach() if isinstance(b, Tensor) else None for b in bins]
+    counts = tuple(b.numel() - 1 if isinstance(b, Tensor) else int(b) for b in bins)
+    hist, *edges = apply(_histogramdd, samples.detach(), None if weight is None else weight.detach(), *edges,
+                         static=(("counts", counts), ("ranges", tuple(ranges)), ("density", bool(density))))
+    return hist, edges
+
+
+@register
+def histogram(input, bins=100, *, range=None, weight=None, density: bool = False, out=None):
+    """Histogram of all elements of ``input``: ``bins`` equal bins over ``range`` (the data's range when None) or
+    the 1-D tensor of edges ``bins``; ``(hist, bin_edges)``, hist summing ``weight`` (ones) per bin, divided by
+    the total and the bin width with ``density``. Not differentiable."""
+    if not isinstance(bins, (int, Tensor)) or isinstance(bins, bool):
+        raise TypeError(f"histogram() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(bins).__name__}): bins must be an int or a Tensor")
+    if weight is not None and weight.numel() != input.numel():
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                           f"input tensor excluding its innermost dimension, but got input with shape "
+                           f"[{input.numel()}, 1] and weight with shape [{weight.numel()}]")
+    hist, edges = _histogram_core(input.reshape(-1, 1), [bins], range,
+                                  None if weight is None else weight.reshape(-1), density)
+    result = return_types.histogram(hist, edges[0])
+    return return_types.histogram(*write_out(tuple(result), out)) if out is not None else result
+
+
+@register(method=False)
+def histogramdd(input, bins, *, range=None, weight=None, density: bool = False):
+    """Histogram of the points in the innermost dim of ``input`` (..., D): ``bins`` is an int, D ints or D 1-D
+    edge tensors; ``(hist, bin_edges)`` with hist of one dim per coordinate and a tuple of D edge tensors."""
+    if input.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    n = input.shape[-1]
+    bins = [bins] * n if isinstance(bins, int) else list(bins)
+    kinds = {isinstance(b, Tensor) for b in bins}
+    if len(kinds) > 1:
+        raise TypeError("histogramdd(): bins must be all ints or all tensors")
+    if weight is not None and tuple(weight.shape) != tuple(input.shape[:-1]):
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                           f"input tensor excluding its innermost dimension, but got input with shape "
+                           f"{list(input.shape)} and weight with shape {list(weight.shape)}")
+    hist, edges = _histogram_core(input.reshape(-1, n), bins, range,
+                                  None if weight is None else weight.reshape(-1), density)
+    return return_types.histogramdd(hist, tuple(edges))
+
+
 def _searchsorted(seq, values, sorter, *, side, dtype):
     if sorter is not None:
         seq = jnp.take_along_axis(seq, sorter, axis=-1)
