@@ -94,6 +94,28 @@ def test_histogram_matches_torch(case):
     check(case)
 
 
+def hashes(L):
+    x = data(L, 3, 4)
+    return [L.hash_tensor(x), L.hash_tensor(x, 1, keepdim=True), x.hash_tensor((0, 1)), L.hash_tensor(x, None),
+            L.hash_tensor(x.double(), 0), L.hash_tensor(x.to(L.float16)), L.hash_tensor(x.to(L.bfloat16), []),
+            L.hash_tensor(L.tensor([-1, 3, 7], dtype=L.int8)), L.hash_tensor(L.tensor([200, 3], dtype=L.uint8)),
+            L.hash_tensor(L.tensor([True, True, True])), L.hash_tensor(L.tensor([float("nan"), -0.0, float("inf")])),
+            L.hash_tensor(L.ones(2, 0), 0), L.hash_tensor(L.tensor([2 ** 40, -5]))]
+
+
+@pytest.mark.parametrize("case", [
+    hashes,
+    lambda L: L.hash_tensor(L.ones(2), mode=1),
+    lambda L: L.hash_tensor(L.tensor([1j])),
+    lambda L: L.hash_tensor(L.tensor([5], dtype=L.uint32)),
+    lambda L: L.hash_tensor(L.tensor([])),
+    lambda L: L.hash_tensor(L.ones(2, 0), (0, 1)),
+    lambda L: L.hash_tensor(L.ones(2, 2), 5),
+])
+def test_hash_tensor_matches_torch(case):
+    check(case)
+
+
 @pytest.mark.parametrize("case", [
     lambda L: L.nanquantile(L.tensor([float("nan"), float("nan"), 1.0]), L.tensor([0.0, 0.5, 1.0])),
     lambda L: L.quantile(L.tensor(3.0), 0.5, 0, True),

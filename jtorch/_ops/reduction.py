@@ -700,6 +700,36 @@ def nonzero_static(input, *, size: int, fill_value: int = -1) -> Tensor:
                                                            dtype=dt.int64)._value]))
 
 
+def _hash_tensor(a, *, dims, keepdim):
+    if jnp.issubdtype(a.dtype, jnp.floating):
+        bits = jax.lax.bitcast_convert_type(a.astype(jnp.float64), jnp.uint64)
+    else:
+        bits = a.astype(jnp.int64).astype(jnp.uint64)
+    dims = tuple(builtins.range(a.ndim)) if dims is None else dims
+    out = jax.lax.reduce(bits, jnp.uint64(0), jax.lax.bitwise_xor, dims)
+    return jnp.expand_dims(out, dims) if keepdim else out
+
+
+@register
+def hash_tensor(input, dim=(), *, keepdim: bool = False, mode: int = 0, out=None) -> Tensor:
+    """XOR over ``dim`` (all dims when empty or None) of the elements' bits, each element first widened to
+    float64 or int64; uint64."""
+    from .._tensor import scalar_type_name
+    if mode != 0:
+        raise RuntimeError(f"Unknown hash_tensor mode: {mode}")
+    if input.dtype.is_complex or input.dtype in (dt.uint16, dt.uint32, dt.uint64):
+        raise NotImplementedError(f"\"xor_sum_cpu\" not implemented for '{scalar_type_name(input.dtype)}'")
+    dims = _rdims(dim, input)
+    if input.numel() == 0:
+        if dims is None:
+            raise RuntimeError("hash_tensor: Expected reduction dim to be specified for input.numel() == 0. Specify "
+                               "the reduction dim with the 'dim' argument.")
+        for d in dims:
+            if input.shape[d] == 0:
+                raise IndexError(f"hash_tensor: Expected reduction dim {d} to have non-zero size.")
+    return write_out(apply(_hash_tensor, input.detach(), static=(("dims", dims), ("keepdim", keepdim))), out)
+
+
 # ------------------------------------------------------------------ quantiles
 _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
