@@ -7,18 +7,26 @@ from _torch_compare import check
 from test_shape import compare, forward_and_grad
 
 
+def data(L, *shape):
+    return L.tensor(np.random.RandomState(0).standard_normal(shape).astype(np.float32))
+
+
 def _with_nan(L, x):
     return L.where(x > 1.0, L.tensor(float("nan")), x)
 
 
 def quantiles(L, x, w):
     q = L.sigmoid(w)  # q in (0, 1) that carries a gradient
+    return [L.quantile(x, q), L.nanquantile(_with_nan(L, x), q, 0), x.quantile(q[0], 1, True, interpolation="midpoint"),
+            x.nanquantile(q, -1, interpolation="nearest")]
+
+
+def interpolations(L):
+    x = data(L, 3, 5)
     outs = []
-    for fn in (L.quantile, L.nanquantile):
-        for interpolation in ("linear", "lower", "higher", "midpoint", "nearest"):
-            outs += [fn(x, q, interpolation=interpolation), fn(x, 0.3, 1, True, interpolation=interpolation),
-                     fn(_with_nan(L, x), q, 0, interpolation=interpolation)]
-        outs += [fn(x, q[0], None, True), x.quantile(q, -1) if fn is L.quantile else x.nanquantile(q, -1)]
+    for interpolation in ("linear", "lower", "higher", "midpoint", "nearest"):
+        outs += [L.quantile(x, L.tensor([0.0, 0.3, 0.5, 1.0]), 1, interpolation=interpolation),
+                 L.nanquantile(_with_nan(L, x), 0.75, None, True, interpolation=interpolation)]
     return outs
 
 
@@ -30,13 +38,15 @@ def complex_parts(L, a, b):
 
 def gradients(L, x, c0, c1):
     coords = [c0.detach().exp().cumsum(0), c1.detach().exp().cumsum(0)]  # increasing sample points
-    outs = []
-    for edge_order in (1, 2):
-        outs += [L.gradient(x, edge_order=edge_order), L.gradient(x, spacing=2.5, dim=1, edge_order=edge_order),
-                 L.gradient(x, spacing=[0.5, 3.0], edge_order=edge_order),
-                 L.gradient(x, spacing=coords, edge_order=edge_order),
-                 L.gradient(x, spacing=coords[1:], dim=-1, edge_order=edge_order)]
-    return outs + [L.gradient(L.arange(5)), L.gradient(x, spacing=L.tensor(2.0)), L.gradient(x, spacing=None, dim=0)]
+    return [L.gradient(x), L.gradient(x, spacing=[0.5, 3.0], edge_order=2), L.gradient(x, spacing=coords),
+            L.gradient(x, spacing=coords[1:], dim=-1, edge_order=2)]
+
+
+def spacings(L):
+    x = data(L, 4, 5)
+    return [L.gradient(x, spacing=2.5, dim=1), L.gradient(x, spacing=L.tensor(2.0), edge_order=2),
+            L.gradient(x, spacing=None, dim=0), L.gradient(L.arange(5)),
+            L.gradient(x, spacing=[L.tensor([0.0, 1.0, 1.5, 4.0])], dim=0, edge_order=2)]
 
 
 OPS = {
@@ -50,10 +60,6 @@ OPS = {
 def test_op_matches_torch(name):
     fn, *shapes = OPS[name]
     compare(forward_and_grad(fn, *shapes))
-
-
-def data(L, *shape):
-    return L.tensor(np.random.RandomState(0).standard_normal(shape).astype(np.float32))
 
 
 def histograms(L):
@@ -117,6 +123,8 @@ def test_hash_tensor_matches_torch(case):
 
 
 @pytest.mark.parametrize("case", [
+    interpolations,
+    spacings,
     lambda L: L.nanquantile(L.tensor([float("nan"), float("nan"), 1.0]), L.tensor([0.0, 0.5, 1.0])),
     lambda L: L.quantile(L.tensor(3.0), 0.5, 0, True),
     lambda L: L.quantile(L.tensor([]), 0.5),
