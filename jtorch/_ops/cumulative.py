@@ -10,7 +10,7 @@ from .. import return_types
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._registry import register
-from ._util import float_dtype, np_dtype, result_dtype, write_out, wrap_dim
+from ._util import dims_tuple, float_dtype, np_dtype, result_dtype, write_out, wrap_dim
 
 
 def _scan(fn):
@@ -255,7 +255,6 @@ def gradient(input, *, spacing=1, dim=None, edge_order: int = 1) -> tuple:
                            f"and a dim argument of length {len(dims)}.")
     if edge_order not in (1, 2):
         raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
-    from ._util import dims_tuple
     dims = tuple(range(input.ndim)) if dims is None else tuple(wrap_dim(d, input.ndim) for d in dims)
     dims_tuple(dims, input.ndim)  # PyTorch's error for a repeated dim
     if any(input.shape[d] < edge_order + 1 for d in dims):

@@ -13,7 +13,7 @@ from .. import return_types
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._registry import register
-from ._util import dims_tuple, np_dtype, write_out, wrap_dim
+from ._util import dims_tuple, host_checkable, np_dtype, write_out, wrap_dim
 
 
 def _rdims(dim, input: Tensor) -> tuple | None:
@@ -481,7 +481,6 @@ def _histogram_checks(samples: Tensor, bins: list, range, weight) -> list:
         raise RuntimeError(f"torch.histogramdd: for a {n}-dimensional histogram range should have {2 * n} elements, "
                            f"but got {len(range)}")
     ranges = [None if range is None else (float(range[2 * d]), float(range[2 * d + 1])) for d in builtins.range(n)]
-    from ._util import host_checkable
     if range is None and samples.numel() and host_checkable(samples):
         lo, hi = jnp.min(samples._value, axis=0), jnp.max(samples._value, axis=0)
         ranges_seen = [(float(lo[d]), float(hi[d])) for d in builtins.range(n)]
@@ -758,7 +757,6 @@ def _quantile(a, q, *, dim, out_shape, interpolation, ignore_nan):
 
 def _quantile_op(name: str, ignore_nan: bool):
     def op(input, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear", out=None) -> Tensor:
-        from .._tensor import scalar_type_name
         if interpolation not in _INTERPOLATIONS:
             raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, "
                                f"but got {interpolation}")
@@ -774,7 +772,6 @@ def _quantile_op(name: str, ignore_nan: bool):
             raise RuntimeError("quantile() input tensor must be either float or double dtype")
         if q.dtype is not input.dtype:
             raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
-        from ._util import host_checkable
         if host_checkable(q) and not bool(((q._value >= 0) & (q._value <= 1)).all()):
             raise RuntimeError("quantile() q values must be in the range [0, 1]")
         if isinstance(dim, (tuple, list)):

@@ -13,7 +13,7 @@ from .. import _dtype as dt
 from .._tensor import VIEW_WRITERS, Size, Tensor, apply_view_chain, scalar_type_name, write_view
 from ._dispatch import apply
 from ._registry import TORCH_FUNCTIONS, register, register_method
-from ._util import dims_tuple, np_dtype, write_out, wrap_dim
+from ._util import check_broadcast, dims_tuple, np_dtype, write_out, wrap_dim
 
 
 def make_view(input: Tensor, fn, static: tuple, name: str) -> Tensor:
@@ -230,7 +230,6 @@ def _from_parts(name: str, fn, parts: dict, out) -> Tensor:
     if first.dtype not in (dt.float32, dt.float64):
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
                            f"{scalar_type_name(first.dtype)} and {scalar_type_name(second.dtype)}")
-    from ._util import check_broadcast
     check_broadcast(first, second)
     if out is not None and not out.dtype.is_complex:
         raise RuntimeError(f"Expected object of scalar type "
