@@ -1,5 +1,5 @@
-"""Cumulative ops along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp; differences and
-trapezoid integration: diff, trapezoid/trapz, cumulative_trapezoid."""
+"""Cumulative ops along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp; differences, numerical gradients and
+trapezoid integration: diff, gradient, trapezoid/trapz, cumulative_trapezoid."""
 from __future__ import annotations
 
 import jax
@@ -10,7 +10,7 @@ from .. import return_types
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._registry import register
-from ._util import np_dtype, result_dtype, write_out, wrap_dim
+from ._util import dims_tuple, float_dtype, np_dtype, result_dtype, write_out, wrap_dim
 
 
 def _scan(fn):
@@ -192,3 +192,88 @@ def trapz(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
 def cumulative_trapezoid(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
     """Running trapezoid-rule integral of ``y`` along ``dim`` (one element shorter than ``y`` there)."""
     return _integrate(y, x, dx, dim, True)
+
+
+def _gradient(a, *coords, dims, spacings, edge_order, dtypes):
+    results = []
+    for d, h, x, dtype in zip(dims, spacings, coords or (None,) * len(dims), dtypes):
+        f = a.astype(dtype)
+
+        def part(start, stop=None):
+            return f[(slice(None),) * d + (slice(start, stop),)]
+
+        if x is None:  # uniform spacing h
+            center = (part(2) - part(0, -2)) / h / 2
+            if edge_order == 1:
+                first, last = (part(1, 2) - part(0, 1)) / h, (part(-1) - part(-2, -1)) / h
+            else:
+                first = (part(0, 1) * -1.5 + part(1, 2) * 2 + part(2, 3) * -0.5) / h
+                last = (part(-3, -2) * 0.5 + part(-2, -1) * -2 + part(-1) * 1.5) / h
+        else:  # second-order differences over the sample coordinates x
+            step = jnp.diff(x.astype(dtype))
+            shape = [1] * a.ndim
+            shape[d] = -1
+            s1, s2 = step[:-1], step[1:]
+            center = ((-s2 / (s1 * (s1 + s2))).reshape(shape) * part(0, -2)
+                      + ((s2 - s1) / (s1 * s2)).reshape(shape) * part(1, -1)
+                      + (s1 / (s2 * (s1 + s2))).reshape(shape) * part(2))
+            if edge_order == 1:
+                first, last = (part(1, 2) - part(0, 1)) / step[0], (part(-1) - part(-2, -1)) / step[-1]
+            else:
+                h0, h1, g0, g1 = step[0], step[1], step[-1], step[-2]
+                first = (-(2 * h0 + h1) / (h0 * (h0 + h1)) * part(0, 1) + (h0 + h1) / (h0 * h1) * part(1, 2)
+                         - h0 / (h1 * (h0 + h1)) * part(2, 3))
+                last = (g0 / (g1 * (g0 + g1)) * part(-3, -2) - (g0 + g1) / (g0 * g1) * part(-2, -1)
+                        + (2 * g0 + g1) / (g0 * (g0 + g1)) * part(-1))
+        results.append(jnp.concatenate((first, center, last), axis=d))
+    return tuple(results)
+
+
+@register(method=False)
+def gradient(input, *, spacing=1, dim=None, edge_order: int = 1) -> tuple:
+    """Estimates of ``input``'s partial derivatives along ``dim`` (all dims when None) by central differences,
+    with one-sided differences of order ``edge_order`` (1 or 2) at the ends. ``spacing`` is one number, one
+    number per dim, or one 1-D tensor of sample coordinates per dim. A tuple of tensors shaped like ``input``."""
+    if spacing is None:
+        spacing = 1
+    if isinstance(spacing, Tensor):
+        if spacing.ndim:
+            raise TypeError("gradient() received an invalid combination of arguments - got (Tensor, spacing=Tensor): "
+                            "spacing must be a number or a list of numbers or of 1-D tensors")
+        spacing = spacing.item()
+    dims = (dim,) if isinstance(dim, int) else None if dim is None else tuple(dim)
+    listed = isinstance(spacing, (list, tuple))
+    if input.dtype is dt.uint8:
+        raise RuntimeError("torch.gradient does not support uint8 input.")
+    if listed and dims is None and len(spacing) != input.ndim:
+        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal "
+                           f"to 'self.dim() = {input.ndim}', since dim argument was not given, but got a list of "
+                           f"length {len(spacing)}")
+    if listed and dims is not None and len(spacing) != len(dims):
+        raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+                           f"arguments to have the same length, but got a spacing argument of length {len(spacing)} "
+                           f"and a dim argument of length {len(dims)}.")
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    dims = tuple(range(input.ndim)) if dims is None else tuple(wrap_dim(d, input.ndim) for d in dims)
+    dims_tuple(dims, input.ndim)  # PyTorch's error for a repeated dim
+    if any(input.shape[d] < edge_order + 1 for d in dims):
+        raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    spacing = list(spacing) if listed else [spacing] * len(dims)
+    coords = ()
+    if any(isinstance(s, Tensor) for s in spacing):
+        for s in spacing:
+            if not isinstance(s, Tensor) or s.ndim != 1:
+                raise RuntimeError(f"torch.gradient expected each element of spacing to have one dimension, but got "
+                                   f"an element with {s.ndim if isinstance(s, Tensor) else 0} dimensions!")
+        for s, d in zip(spacing, dims):
+            if len(s) - 2 not in (1, input.shape[d] - 2) and input.shape[d] != 3:
+                raise RuntimeError(f"The size of tensor a ({len(s) - 2}) must match the size of tensor b "
+                                   f"({input.shape[d] - 2}) at non-singleton dimension {d}")
+        coords, spacing = tuple(spacing), [None] * len(dims)
+    dtypes = tuple(np_dtype(float_dtype(result_dtype(input, *((c,) if coords else ()))))
+                   for c in (coords or (None,) * len(dims)))
+    if not dims:
+        return ()
+    return apply(_gradient, input, *coords, static=(("dims", dims), ("spacings", tuple(spacing)),
+                                                    ("edge_order", int(edge_order)), ("dtypes", dtypes)))

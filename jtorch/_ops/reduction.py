@@ -13,7 +13,7 @@ from .. import return_types
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._registry import register
-from ._util import dims_tuple, np_dtype, write_out, wrap_dim
+from ._util import dims_tuple, host_checkable, np_dtype, write_out, wrap_dim
 
 
 def _rdims(dim, input: Tensor) -> tuple | None:
@@ -415,6 +415,139 @@ def histc(input, bins: int = 100, min: float = 0, max: float = 0, *, out=None) -
                                                            ("hi", float(max)))), out)
 
 
+def _bin_edges(a, edges, *, counts, ranges):
+    """The edges of each dim of the (M, D) samples ``a``: ``edges[d]`` when given, else ``counts[d]`` equal bins
+    over ``ranges[d]`` (the data's range when None), widened by 0.5 either side when empty."""
+    out = []
+    for d, (given, n, span) in enumerate(zip(edges, counts, ranges)):
+        if given is not None:
+            out.append(given)
+            continue
+        if span is None:
+            x = a[:, d]
+            lo, hi = (jnp.min(x), jnp.max(x)) if a.shape[0] else (jnp.zeros((), a.dtype), jnp.ones((), a.dtype))
+        else:
+            lo, hi = jnp.asarray(span[0], a.dtype), jnp.asarray(span[1], a.dtype)
+        lo, hi = jnp.where(lo == hi, lo - 0.5, lo), jnp.where(lo == hi, hi + 0.5, hi)
+        i = jnp.arange(n + 1, dtype=a.dtype)  # PyTorch's linspace: from the start up to half, then from the end
+        step = (hi - lo) / n
+        out.append(jnp.where(i < (n + 1) // 2, lo + step * i, hi - step * (n - i)))
+    return tuple(out)
+
+
+def _histogramdd(a, weight, *edges, counts, ranges, density):
+    edges = _bin_edges(a, edges, counts=counts, ranges=ranges)
+    flat, inside = jnp.zeros(a.shape[0], jnp.int64), jnp.ones(a.shape[0], bool)
+    for d, e in enumerate(edges):
+        x, n = a[:, d], e.shape[0] - 1
+        # bin i holds edges[i] <= x < edges[i + 1]; the last bin also holds its right edge
+        flat = flat * n + jnp.clip(jnp.searchsorted(e, x, side="right") - 1, 0, n - 1)
+        inside &= (x >= e[0]) & (x <= e[-1])
+    w = jnp.ones(a.shape[0], a.dtype) if weight is None else weight
+    hist = jnp.zeros(math.prod(e.shape[0] - 1 for e in edges), a.dtype).at[flat].add(jnp.where(inside, w, 0))
+    hist = hist.reshape(tuple(e.shape[0] - 1 for e in edges))
+    if density:
+        hist = hist / hist.sum()
+        for d, e in enumerate(edges):
+            hist = hist / jnp.diff(e).reshape(tuple(-1 if i == d else 1 for i in range(len(edges))))
+    return (hist, *edges)
+
+
+def _histogram_checks(samples: Tensor, bins: list, range, weight) -> list:
+    """PyTorch's checks of ``histogramdd`` over (M, D) ``samples``; the ranges per dim (None: from the data)."""
+    from .._tensor import scalar_type_name
+    n = samples.shape[1]
+    if not samples.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{scalar_type_name(samples.dtype)}'")
+    if len(bins) != n:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    for d, b in enumerate(bins):
+        if isinstance(b, Tensor):
+            if b.dtype is not samples.dtype:
+                raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have the same dtype, but "
+                                   f"got input with dtype {_type_word(samples.dtype)} and bins for dimension {d} with "
+                                   f"dtype {_type_word(b.dtype)}")
+            if b.ndim != 1:
+                raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but got {b.ndim} "
+                                   f"dimensions in the bins tensor for dimension {d}")
+        count = b.numel() - 1 if isinstance(b, Tensor) else b
+        if count <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {count} for dimension {d}")
+    if weight is not None and weight.dtype is not samples.dtype:
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should "
+                           f"have the same dtype, but got input({_type_word(samples.dtype)}), and "
+                           f"weight({_type_word(weight.dtype)})")
+    if range is not None and len(range) != 2 * n:
+        raise RuntimeError(f"torch.histogramdd: for a {n}-dimensional histogram range should have {2 * n} elements, "
+                           f"but got {len(range)}")
+    ranges = [None if range is None else (float(range[2 * d]), float(range[2 * d + 1])) for d in builtins.range(n)]
+    if range is None and samples.numel() and host_checkable(samples):
+        lo, hi = jnp.min(samples._value, axis=0), jnp.max(samples._value, axis=0)
+        ranges_seen = [(float(lo[d]), float(hi[d])) for d in builtins.range(n)]
+    else:
+        ranges_seen = [span or (0.0, 1.0) for span in ranges]
+    for d, (b, (lo, hi)) in enumerate(zip(bins, ranges_seen)):
+        if isinstance(b, Tensor):
+            continue
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension {d}'s range [{lo:g}, {hi:g}] is not finite")
+        if lo > hi:
+            raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} max {hi:g} for "
+                               f"dimension {d}")
+    return ranges
+
+
+def _type_word(d: dt.dtype) -> str:
+    return str(d).replace("torch.", "")
+
+
+def _histogram_core(samples: Tensor, bins: list, range, weight, density: bool) -> tuple:
+    ranges = _histogram_checks(samples, bins, range, weight)
+    edges = [b.detach() if isinstance(b, Tensor) else None for b in bins]
+    counts = tuple(b.numel() - 1 if isinstance(b, Tensor) else int(b) for b in bins)
+    hist, *edges = apply(_histogramdd, samples.detach(), None if weight is None else weight.detach(), *edges,
+                         static=(("counts", counts), ("ranges", tuple(ranges)), ("density", bool(density))))
+    return hist, edges
+
+
+@register
+def histogram(input, bins=100, *, range=None, weight=None, density: bool = False, out=None):
+    """Histogram of all elements of ``input``: ``bins`` equal bins over ``range`` (the data's range when None) or
+    the 1-D tensor of edges ``bins``; ``(hist, bin_edges)``, hist summing ``weight`` (ones) per bin, divided by
+    the total and the bin width with ``density``. Not differentiable."""
+    if not isinstance(bins, (int, Tensor)) or isinstance(bins, bool):
+        raise TypeError(f"histogram() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(bins).__name__}): bins must be an int or a Tensor")
+    if weight is not None and weight.numel() != input.numel():
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                           f"input tensor excluding its innermost dimension, but got input with shape "
+                           f"[{input.numel()}, 1] and weight with shape [{weight.numel()}]")
+    hist, edges = _histogram_core(input.reshape(-1, 1), [bins], range,
+                                  None if weight is None else weight.reshape(-1), density)
+    result = return_types.histogram(hist, edges[0])
+    return return_types.histogram(*write_out(tuple(result), out)) if out is not None else result
+
+
+@register(method=False)
+def histogramdd(input, bins, *, range=None, weight=None, density: bool = False):
+    """Histogram of the points in the innermost dim of ``input`` (..., D): ``bins`` is an int, D ints or D 1-D
+    edge tensors; ``(hist, bin_edges)`` with hist of one dim per coordinate and a tuple of D edge tensors."""
+    if input.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    n = input.shape[-1]
+    bins = [bins] * n if isinstance(bins, int) else list(bins)
+    kinds = {isinstance(b, Tensor) for b in bins}
+    if len(kinds) > 1:
+        raise TypeError("histogramdd(): bins must be all ints or all tensors")
+    if weight is not None and tuple(weight.shape) != tuple(input.shape[:-1]):
+        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided it should have the same shape as the "
+                           f"input tensor excluding its innermost dimension, but got input with shape "
+                           f"{list(input.shape)} and weight with shape {list(weight.shape)}")
+    hist, edges = _histogram_core(input.reshape(-1, n), bins, range,
+                                  None if weight is None else weight.reshape(-1), density)
+    return return_types.histogramdd(hist, tuple(edges))
+
+
 def _searchsorted(seq, values, sorter, *, side, dtype):
     if sorter is not None:
         seq = jnp.take_along_axis(seq, sorter, axis=-1)
@@ -564,3 +697,102 @@ def nonzero_static(input, *, size: int, fill_value: int = -1) -> Tensor:
     from .creation import full
     return Tensor._make(jnp.concatenate([idx._value, full((size - idx.shape[0], input.ndim), fill_value,
                                                            dtype=dt.int64)._value]))
+
+
+def _hash_tensor(a, *, dims, keepdim):
+    if jnp.issubdtype(a.dtype, jnp.floating):
+        bits = jax.lax.bitcast_convert_type(a.astype(jnp.float64), jnp.uint64)
+    else:
+        bits = a.astype(jnp.int64).astype(jnp.uint64)
+    dims = tuple(builtins.range(a.ndim)) if dims is None else dims
+    out = jax.lax.reduce(bits, jnp.uint64(0), jax.lax.bitwise_xor, dims)
+    return jnp.expand_dims(out, dims) if keepdim else out
+
+
+@register
+def hash_tensor(input, dim=(), *, keepdim: bool = False, mode: int = 0, out=None) -> Tensor:
+    """XOR over ``dim`` (all dims when empty or None) of the elements' bits, each element first widened to
+    float64 or int64; uint64."""
+    from .._tensor import scalar_type_name
+    if mode != 0:
+        raise RuntimeError(f"Unknown hash_tensor mode: {mode}")
+    if input.dtype.is_complex or input.dtype in (dt.uint16, dt.uint32, dt.uint64):
+        raise NotImplementedError(f"\"xor_sum_cpu\" not implemented for '{scalar_type_name(input.dtype)}'")
+    dims = _rdims(dim, input)
+    if input.numel() == 0:
+        if dims is None:
+            raise RuntimeError("hash_tensor: Expected reduction dim to be specified for input.numel() == 0. Specify "
+                               "the reduction dim with the 'dim' argument.")
+        for d in dims:
+            if input.shape[d] == 0:
+                raise IndexError(f"hash_tensor: Expected reduction dim {d} to have non-zero size.")
+    return write_out(apply(_hash_tensor, input.detach(), static=(("dims", dims), ("keepdim", keepdim))), out)
+
+
+# ------------------------------------------------------------------ quantiles
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(a, q, *, dim, out_shape, interpolation, ignore_nan):
+    from .pointwise import _lerp_impl
+    rows = jnp.sort(a.reshape(-1) if dim is None else jnp.moveaxis(a, dim, -1), axis=-1)
+    n = rows.shape[-1]
+    qs = jnp.broadcast_to(q.reshape(-1), rows.shape[:-1] + (q.size,))
+    nan = jnp.isnan(rows)
+    if ignore_nan:  # ranks among the non-NaN values; an all-NaN row reads its first (NaN) value
+        ranks = qs * (jnp.sum(~nan, axis=-1, keepdims=True) - 1).astype(q.dtype)
+        ranks = jnp.where(ranks < 0, 0, ranks)
+    else:  # a row holding NaN reads its last value, which is NaN
+        ranks = jnp.where(jnp.any(nan, axis=-1, keepdims=True), n - 1, qs * (n - 1))
+    if interpolation in ("lower", "higher", "nearest"):
+        ranks = {"lower": jnp.floor, "higher": jnp.ceil, "nearest": jnp.round}[interpolation](ranks)
+    below = ranks.astype(jnp.int64)
+    values = jnp.take_along_axis(rows, below, axis=-1)
+    if interpolation in ("linear", "midpoint"):
+        weights = ranks - below.astype(ranks.dtype) if interpolation == "linear" else jnp.full_like(ranks, 0.5)
+        above = jnp.take_along_axis(rows, jnp.ceil(ranks).astype(jnp.int64), axis=-1)
+        values = _lerp_impl(values, above, weights, dtype=rows.dtype)
+    return jnp.moveaxis(values, -1, 0).reshape(out_shape)
+
+
+def _quantile_op(name: str, ignore_nan: bool):
+    def op(input, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear", out=None) -> Tensor:
+        if interpolation not in _INTERPOLATIONS:
+            raise RuntimeError(f"quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, "
+                               f"but got {interpolation}")
+        if not isinstance(q, Tensor):
+            if not 0 <= q <= 1:
+                raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+            q = Tensor._make(jnp.asarray(q, input.dtype.np_dtype if input.dtype.is_floating_point else jnp.float32))
+        if input.numel() == 0:
+            raise RuntimeError("quantile() input tensor must be non-empty")
+        if q.ndim > 1:
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        if input.dtype not in (dt.float32, dt.float64):
+            raise RuntimeError("quantile() input tensor must be either float or double dtype")
+        if q.dtype is not input.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        if host_checkable(q) and not bool(((q._value >= 0) & (q._value <= 1)).all()):
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"{name}() received an invalid combination of arguments - dim must be an int or None, "
+                            f"not {type(dim).__name__}")
+        if dim is None:
+            kept = (1,) * input.ndim if keepdim else ()
+        else:
+            dim = wrap_dim(dim, input.ndim) if input.ndim else wrap_dim(dim, 1)
+            kept = tuple(1 if i == dim else s for i, s in enumerate(input.shape) if keepdim or i != dim)
+            dim = dim if input.ndim else None
+        out_shape = tuple(q.shape) + kept
+        return write_out(apply(_quantile, input, q, static=(("dim", dim), ("out_shape", out_shape),
+                                                            ("interpolation", interpolation),
+                                                            ("ignore_nan", ignore_nan))), out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (f"The ``q``-th quantiles (a float or 1-D tensor, Q) of ``input`` along ``dim`` (flattened when "
+                  f"None), {'ignoring NaN' if ignore_nan else 'NaN where a row holds NaN'}; shape (Q, *reduced), "
+                  "Q dropped for a scalar ``q``. ``interpolation`` picks between the two nearest ranks.")
+    return register(op, name=name)
+
+
+quantile = _quantile_op("quantile", False)
+nanquantile = _quantile_op("nanquantile", True)

@@ -13,7 +13,7 @@ from .. import _dtype as dt
 from .._tensor import VIEW_WRITERS, Size, Tensor, apply_view_chain, scalar_type_name, write_view
 from ._dispatch import apply
 from ._registry import TORCH_FUNCTIONS, register, register_method
-from ._util import dims_tuple, np_dtype, write_out, wrap_dim
+from ._util import check_broadcast, dims_tuple, np_dtype, write_out, wrap_dim
 
 
 def make_view(input: Tensor, fn, static: tuple, name: str) -> Tensor:
@@ -203,6 +203,51 @@ def view_as_complex(input) -> Tensor:
     if input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     return make_view(input, _as_complex_view, (), "ViewAsComplexBackward0")
+
+
+def _complex(real, imag):
+    return jax.lax.complex(*jnp.broadcast_arrays(real, imag))
+
+
+def _polar(abs, angle):
+    # PyTorch's gradient for abs is real(conj(grad) * sgn(result)): the true one times sign(abs)
+    fixed = jax.lax.stop_gradient(abs)
+    abs = fixed + (abs - fixed) * jnp.sign(fixed)
+    return jax.lax.complex(*jnp.broadcast_arrays(abs * jnp.cos(angle), abs * jnp.sin(angle)))
+
+
+def _from_parts(name: str, fn, parts: dict, out) -> Tensor:
+    """``fn`` of the two float tensors ``parts`` (argument name -> value) after PyTorch's checks."""
+    (first, second) = parts.values()
+    for position, (arg, t) in enumerate(parts.items(), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {t.__class__.__name__}")
+    if first.dtype is not second.dtype:
+        raise RuntimeError(f"Expected object of scalar type {scalar_type_name(first.dtype)} but got scalar type "
+                           f"{scalar_type_name(second.dtype)} for second argument")
+    if first.dtype is dt.float16:
+        raise NotImplementedError(f"{name}(): complex32 (from float16 parts) has no JAX dtype")
+    if first.dtype not in (dt.float32, dt.float64):
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{scalar_type_name(first.dtype)} and {scalar_type_name(second.dtype)}")
+    check_broadcast(first, second)
+    if out is not None and not out.dtype.is_complex:
+        raise RuntimeError(f"Expected object of scalar type "
+                           f"{scalar_type_name(dt.complex64 if first.dtype is dt.float32 else dt.complex128)} "
+                           f"but got scalar type {scalar_type_name(out.dtype)} for argument 'out'")
+    return write_out(apply(fn, first, second, name=f"{name.capitalize()}Backward0"), out)
+
+
+@register(name="complex", method=False)
+def complex_(real: Tensor, imag: Tensor, *, out=None) -> Tensor:
+    """The complex tensor ``real + i imag`` of two float tensors of one dtype, broadcast together."""
+    return _from_parts("complex", _complex, {"real": real, "imag": imag}, out)
+
+
+@register(method=False)
+def polar(abs: Tensor, angle: Tensor, *, out=None) -> Tensor:
+    """The complex tensor ``abs * (cos(angle) + i sin(angle))`` of two float tensors of one dtype, broadcast."""
+    return _from_parts("polar", _polar, {"abs": abs, "angle": angle}, out)
 
 
 # ------------------------------------------------------------------ permutations
