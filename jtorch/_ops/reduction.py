@@ -684,7 +684,7 @@ def cdist(x1, x2, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
     if p < 0:
-        raise RuntimeError(f"cdist only supports non-negative p values")
+        raise RuntimeError("cdist only supports non-negative p values")
     return apply(_cdist, x1, x2, static=(("p", float(p)),))
 
 

@@ -393,7 +393,7 @@ def broadcast_shapes(*shapes) -> Size:
     try:
         return Size(jnp.broadcast_shapes(*(tuple(s) if not isinstance(s, int) else (s,) for s in shapes)))
     except ValueError:
-        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape") from None
+        raise RuntimeError("Shape mismatch: objects cannot be broadcast to a single shape") from None
 
 
 @register(method=False)
@@ -1251,7 +1251,7 @@ def _strided_args(input: Tensor, size, stride, storage_offset) -> tuple:
     """Static arguments of ``as_strided`` over ``input``'s elements read as row-major storage, checked."""
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     offset = int(storage_offset or 0)
     if any(s < 0 for s in stride):
         raise RuntimeError("as_strided: Negative strides are not supported at the moment, got strides: "
