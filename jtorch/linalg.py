@@ -274,8 +274,33 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
     return write_out(_run(_eigvalsh, A, upper=_uplo(UPLO), name="LinalgEighBackward0"), out)
 
 
+@jax.custom_vjp
 def _eig(a):
-    return jnp.linalg.eig(a)
+    return tuple(jnp.linalg.eig(a))
+
+
+def _eig_fwd(a):
+    w, v = jnp.linalg.eig(a)
+    return (w, v), (jnp.iscomplexobj(a), w, v)
+
+
+def _eig_bwd(res, cotangents):
+    """PyTorch's eigenvector derivative: it assumes a loss unchanged by rescaling an eigenvector by a unit
+    complex number, and so ignores the phase LAPACK chose (``gA = V⁻ᴴ (diag(gL) + (Vᴴ gV - Vᴴ V
+    diag(re(Vᴴ gV))) / conj(Lⱼ - Lᵢ)) Vᴴ``). JAX's cotangents are the conjugates of torch's gradients."""
+    complex_input, w, v = res
+    gw, gv = (jnp.conj(c) for c in cotangents)
+    vh = jnp.conj(jnp.swapaxes(v, -1, -2))
+    vhgv = vh @ gv
+    inner = vhgv - vh @ (v * jnp.real(jnp.diagonal(vhgv, axis1=-2, axis2=-1))[..., None, :])
+    n = w.shape[-1]
+    gaps = jnp.conj(w[..., None, :] - w[..., :, None]) + jnp.eye(n, dtype=w.dtype)
+    inner = inner / gaps + gw[..., None, :] * jnp.eye(n, dtype=w.dtype)
+    ga = jnp.conj(jnp.linalg.solve(vh, inner @ vh))
+    return (ga if complex_input else jnp.real(ga)),
+
+
+_eig.defvjp(_eig_fwd, _eig_bwd)
 
 
 def eig(A: Tensor, *, out=None):

@@ -57,6 +57,8 @@ CASES = {
     "eigh_upper": (lambda lib, a: lib.linalg.eigh(a, UPLO="U")[0], SPD),
     "eigvalsh": (lambda lib, a: lib.linalg.eigvalsh(a), SPD),
     "eigvals": (lambda lib, a: lib.linalg.eigvals(a).abs(), A),
+    "eig": (lambda lib, a: (lambda w, v: (w, v.abs()))(*lib.linalg.eig(a)), BA),
+    "eig_complex": (lambda lib, a: (lambda w, v: (w, v @ v.mH))(*lib.linalg.eig(a)), C),
     "svd": (lambda lib, a: _svd_invariants(lib, *lib.linalg.svd(a, full_matrices=False)), W),
     "svdvals": (lambda lib, a: lib.linalg.svdvals(a), R),
     "torch_svd": (lambda lib, a: lib.svd(a)[1], R),
