@@ -18,6 +18,7 @@ BR = rng.standard_normal((2, 5, 3))                        # tall, batched
 BR_DEF = BR.copy()
 BR_DEF[0, :, 2] = BR_DEF[0, :, 1]                          # first matrix of rank 2
 ZEROS = np.array([0.0, 1.5, 0.0, -2.0])
+TAU = rng.standard_normal(3)
 
 
 def _svd_invariants(lib, U, S, Vh):
@@ -88,6 +89,11 @@ CASES = {
     "torch_cross": (lambda lib, a, b: lib.cross(a, b), R[:3], A),
     "vecdot": (lambda lib, a, b: lib.linalg.vecdot(a, b), C, C.T.copy()),
     "householder_product": (lambda lib, a, t: lib.linalg.householder_product(a, t), R, rng.standard_normal(2)),
+    "geqrf": (lambda lib, a: tuple(lib.geqrf(a)), R),
+    "geqrf_wide_batched": (lambda lib, a: tuple(lib.geqrf(a)), W),
+    "ormqr": (lambda lib, a, t, c: lib.ormqr(a, t, c), R, TAU, R[:, :2]),
+    "ormqr_right_transpose": (lambda lib, a, t, c: lib.ormqr(a, t, c, left=False, transpose=True), R, TAU, R.T),
+    "ormqr_wide": (lambda lib, a, t, c: a.ormqr(t, c, transpose=True), R.T, TAU, R[:3, :2]),
     "lu_factor": (lambda lib, a: tuple(lib.linalg.lu_factor(a)), BA),
     "lu": (lambda lib, a: tuple(lib.linalg.lu(a)), W),
     "lu_tall": (lambda lib, a: tuple(lib.linalg.lu(a)), R),
@@ -136,7 +142,7 @@ CASES = {
 
 
 # not differentiable in torch (integer results, or an in-place step in torch's own backward)
-NO_GRAD = {"matrix_rank", "tril_indices", "triu_indices", "cond_fro", "qr_r", "torch_vander", "vector_norm_0"}
+NO_GRAD = {"geqrf", "geqrf_wide_batched", "matrix_rank", "tril_indices", "triu_indices", "cond_fro", "qr_r", "torch_vander", "vector_norm_0"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -168,6 +174,11 @@ ERRORS = {
     "lstsq_dims": (lambda lib, a, b: lib.linalg.lstsq(a, b), R, BR),
     "lstsq_rows": (lambda lib, a, b: lib.linalg.lstsq(a, b), R, A),
     "lstsq_1d": (lambda lib, a, b: lib.linalg.lstsq(a, b), V3[0], V3[0]),
+    "geqrf_1d": (lambda lib, a: lib.geqrf(a), V3[0]),
+    "geqrf_int": (lambda lib, a: lib.geqrf(a), np.eye(2, dtype=np.int64)),
+    "ormqr_tau": (lambda lib, a, t, c: lib.ormqr(a, t, c), R, TAU[:2], R[:, :2]),
+    "ormqr_rows": (lambda lib, a, t, c: lib.ormqr(a, t, c), R, TAU, R.T),
+    "ormqr_dtype": (lambda lib, a, t, c: lib.ormqr(a, t, c), R, TAU.astype(np.float32), R),
     "vander_n": (lambda lib, x: lib.linalg.vander(x, N=1), V3),
     "vander_bool": (lambda lib, x: lib.linalg.vander(x), np.array([True, False])),
     "vander_half": (lambda lib, x: lib.linalg.vander(x), V3[0].astype(np.float16)),
