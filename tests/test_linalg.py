@@ -19,11 +19,16 @@ BR_DEF = BR.copy()
 BR_DEF[0, :, 2] = BR_DEF[0, :, 1]                          # first matrix of rank 2
 ZEROS = np.array([0.0, 1.5, 0.0, -2.0])
 TAU = rng.standard_normal(3)
+LOW_A, LOW_B = rng.standard_normal((2, 7, 2)), rng.standard_normal((2, 5, 2))  # rank-2 products, q = 3 and 5
 
 
 def _svd_invariants(lib, U, S, Vh):
     k = S.shape[-1]
     return S, lib.matmul(U[..., :, :k], Vh[..., :k, :])
+
+
+def _lowrank_invariants(lib, U, S, V):
+    return S, (U * S[..., None, :]) @ V.mH
 
 
 def _eig_invariants(lib, w, V):
@@ -94,6 +99,12 @@ CASES = {
     "ormqr": (lambda lib, a, t, c: lib.ormqr(a, t, c), R, TAU, R[:, :2]),
     "ormqr_right_transpose": (lambda lib, a, t, c: lib.ormqr(a, t, c, left=False, transpose=True), R, TAU, R.T),
     "ormqr_wide": (lambda lib, a, t, c: a.ormqr(t, c, transpose=True), R.T, TAU, R[:3, :2]),
+    "svd_lowrank": (lambda lib, a, b: _lowrank_invariants(lib, *lib.svd_lowrank(a @ b.mT, q=3)), LOW_A, LOW_B),
+    "svd_lowrank_wide_M": (lambda lib, a, b: _lowrank_invariants(lib, *lib.svd_lowrank(b @ a.mT, q=3, M=b[:1] @ a.mT)),
+                           LOW_A, LOW_B),
+    "pca_lowrank": (lambda lib, a, b: _lowrank_invariants(lib, *lib.pca_lowrank(a @ b.mT, q=3)), LOW_A, LOW_B),
+    "pca_lowrank_uncentered": (lambda lib, a, b: _lowrank_invariants(lib, *lib.pca_lowrank(a @ b.mT, center=False)),
+                               LOW_A, LOW_B),
     "lu_factor": (lambda lib, a: tuple(lib.linalg.lu_factor(a)), BA),
     "lu": (lambda lib, a: tuple(lib.linalg.lu(a)), W),
     "lu_tall": (lambda lib, a: tuple(lib.linalg.lu(a)), R),
@@ -142,7 +153,9 @@ CASES = {
 
 
 # not differentiable in torch (integer results, or an in-place step in torch's own backward)
-NO_GRAD = {"geqrf", "geqrf_wide_batched", "matrix_rank", "tril_indices", "triu_indices", "cond_fro", "qr_r", "torch_vander", "vector_norm_0"}
+# random sketches: only the forward invariants are determined
+LOWRANK = {"svd_lowrank", "svd_lowrank_wide_M", "pca_lowrank", "pca_lowrank_uncentered"}
+NO_GRAD = LOWRANK | {"geqrf", "geqrf_wide_batched", "matrix_rank", "tril_indices", "triu_indices", "cond_fro", "qr_r", "torch_vander", "vector_norm_0"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -179,6 +192,8 @@ ERRORS = {
     "ormqr_tau": (lambda lib, a, t, c: lib.ormqr(a, t, c), R, TAU[:2], R[:, :2]),
     "ormqr_rows": (lambda lib, a, t, c: lib.ormqr(a, t, c), R, TAU, R.T),
     "ormqr_dtype": (lambda lib, a, t, c: lib.ormqr(a, t, c), R, TAU.astype(np.float32), R),
+    "pca_lowrank_q": (lambda lib, a: lib.pca_lowrank(a, q=4), R),
+    "pca_lowrank_niter": (lambda lib, a: lib.pca_lowrank(a, niter=-1), R),
     "vander_n": (lambda lib, x: lib.linalg.vander(x, N=1), V3),
     "vander_bool": (lambda lib, x: lib.linalg.vander(x), np.array([True, False])),
     "vander_half": (lambda lib, x: lib.linalg.vander(x), V3[0].astype(np.float16)),
