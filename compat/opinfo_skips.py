@@ -41,4 +41,9 @@ SHAPE_ONLY_OPS: frozenset[str] = frozenset({
 })
 
 # (rtol, atol) for float32 where the default (1.3e-6, 1e-5) is tighter than the op's float32 accuracy.
-TOLERANCES: dict[str, tuple[float, float]] = {}
+TOLERANCES: dict[str, tuple[float, float]] = {
+    # The samples have 1-norm ~27 and entries up to ~1e5: float32 rounding in the squaring steps leaves errors of
+    # ~0.05 on every entry (torch's own float32 result is that far from the float64 one), so entries near zero
+    # differ from torch's by far more than 1e-5 whatever the algorithm.
+    "matrix_exp": (1e-4, 0.2),
+}

@@ -35,6 +35,7 @@ from ._compile import compile
 from . import func
 from .func import from_jax
 from . import compiler
+from ._lowrank import pca_lowrank, svd_lowrank
 
 globals().update(_TORCH_FUNCTIONS)
 

@@ -1,6 +1,7 @@
 """torch.linalg: linear algebra over the last two dims (matrices) or a chosen dim (vectors), batched."""
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -74,6 +75,8 @@ def _lu_info(a):
 
 
 def _det(a):
+    if a.shape[-1] == 0:  # JAX's derivative rule indexes the (empty) LU factors
+        return jnp.ones(a.shape[:-2], a.dtype)
     return jnp.linalg.det(a)
 
 
@@ -271,8 +274,33 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out=None) -> Tensor:
     return write_out(_run(_eigvalsh, A, upper=_uplo(UPLO), name="LinalgEighBackward0"), out)
 
 
+@jax.custom_vjp
 def _eig(a):
-    return jnp.linalg.eig(a)
+    return tuple(jnp.linalg.eig(a))
+
+
+def _eig_fwd(a):
+    w, v = jnp.linalg.eig(a)
+    return (w, v), (jnp.iscomplexobj(a), w, v)
+
+
+def _eig_bwd(res, cotangents):
+    """PyTorch's eigenvector derivative: it assumes a loss unchanged by rescaling an eigenvector by a unit
+    complex number, and so ignores the phase LAPACK chose (``gA = V⁻ᴴ (diag(gL) + (Vᴴ gV - Vᴴ V
+    diag(re(Vᴴ gV))) / conj(Lⱼ - Lᵢ)) Vᴴ``). JAX's cotangents are the conjugates of torch's gradients."""
+    complex_input, w, v = res
+    gw, gv = (jnp.conj(c) for c in cotangents)
+    vh = jnp.conj(jnp.swapaxes(v, -1, -2))
+    vhgv = vh @ gv
+    inner = vhgv - vh @ (v * jnp.real(jnp.diagonal(vhgv, axis1=-2, axis2=-1))[..., None, :])
+    n = w.shape[-1]
+    gaps = jnp.conj(w[..., None, :] - w[..., :, None]) + jnp.eye(n, dtype=w.dtype)
+    inner = inner / gaps + gw[..., None, :] * jnp.eye(n, dtype=w.dtype)
+    ga = jnp.conj(jnp.linalg.solve(vh, inner @ vh))
+    return (ga if complex_input else jnp.real(ga)),
+
+
+_eig.defvjp(_eig_fwd, _eig_bwd)
 
 
 def eig(A: Tensor, *, out=None):
@@ -525,6 +553,11 @@ def _rtol_default(a_shape, dtype, atol_given: bool) -> float:
 
 
 def _pinv(a, atol, rtol, *, hermitian, default_rtol):
+    return _pinv_constant_rank(a, atol, rtol, hermitian, default_rtol)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3, 4))
+def _pinv_constant_rank(a, atol, rtol, hermitian, default_rtol):
     if hermitian:
         w, v = _eigh(a, upper=False)
         s = jnp.abs(w)
@@ -538,6 +571,19 @@ def _pinv(a, atol, rtol, *, hermitian, default_rtol):
     sinv = jnp.where(s > cut, 1 / jnp.where(s > cut, s, 1), 0)
     return jnp.matmul(jnp.conj(jnp.swapaxes(vh, -1, -2)) * sinv[..., None, :].astype(a.dtype),
                       jnp.conj(jnp.swapaxes(u, -1, -2)))
+
+
+@_pinv_constant_rank.defjvp
+def _pinv_jvp(hermitian, default_rtol, primals, tangents):
+    """The derivative of ``A⁺`` with the rank held fixed (the cutoff's inputs get none):
+    ``-A⁺ dA A⁺ + A⁺ A⁺ᴴ dAᴴ (I - A A⁺) + (I - A⁺ A) dAᴴ A⁺ᴴ A⁺``."""
+    a, atol, rtol = primals
+    da = tangents[0]
+    x = _pinv_constant_rank(a, atol, rtol, hermitian, default_rtol)
+    h = lambda m: jnp.conj(jnp.swapaxes(m, -1, -2))  # noqa: E731
+    dx = (-x @ da @ x + x @ (h(x) @ h(da)) @ (_eye_like(a @ x) - a @ x)
+          + (_eye_like(x @ a) - x @ a) @ (h(da) @ h(x)) @ x)
+    return x, dx
 
 
 def _tol(x):
@@ -571,25 +617,69 @@ def matrix_rank(A: Tensor, tol=None, hermitian: bool = False, *, atol=None, rtol
                            static=static(hermitian=hermitian, default_rtol=default)), out)
 
 
-def _lstsq(a, b, *, vector):
+def _lstsq(a, b, *, vector, rcond):
+    """``(solution, squared residuals per column, singular values)``, singular values below ``rcond * s_max``
+    counting as zero; ``rcond`` None is the ``'gels'`` driver, which keeps every nonzero one."""
     if vector:
         b = b[..., None]
-    x = jnp.matmul(_pinv(a, None, None, hermitian=False, default_rtol=0.0), b)
-    return x[..., 0] if vector else x
+    batch = jnp.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a, b = jnp.broadcast_to(a, batch + a.shape[-2:]), jnp.broadcast_to(b, batch + b.shape[-2:])
+    x = jnp.matmul(_pinv(a, None, 0.0 if rcond is None else rcond, hermitian=False, default_rtol=0.0), b)
+    s = jnp.linalg.svd(jax.lax.stop_gradient(a), compute_uv=False)
+    r = jnp.matmul(a, x) - b
+    residuals = jnp.sum(jnp.real(r * jnp.conj(r)), axis=-2)
+    if rcond is None:  # for A = 0, LAPACK's gels zeroes B and so these residuals (torch's gradient stays)
+        zero = jnp.all(a == 0, axis=(-2, -1))[..., None]
+        residuals = jnp.where(zero, residuals - jax.lax.stop_gradient(residuals), residuals)
+    return (x[..., 0] if vector else x), residuals, s
 
 
-def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None):
-    """``(solution, residuals, rank, singular_values)`` of min ``||A X - B||`` for ``(*, m, n)`` A."""
-    _check_matrix("torch.linalg.lstsq", A)
-    _check_same_dtype("torch.linalg.lstsq", A, B)
+def _count_above(s, *, rcond):
+    return jnp.sum(s > rcond * s[..., :1], axis=-1).astype(jnp.int64)
+
+
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None):
+    """``(solution, residuals, rank, singular_values)`` of min ``||A X - B||_F`` for ``(*, m, n)`` A.
+
+    ``B`` is ``(*, m, k)`` or ``(*, m)``. As on torch's CPU backend (default driver ``'gelsy'``): ``rank`` is
+    empty for ``'gels'``, ``singular_values`` only for ``'gelsd'``/``'gelss'``, and the squared residuals
+    ``(*, k)`` only when ``m > n`` with driver ``'gels'``, or ``'gelsd'``/``'gelss'`` when every matrix has
+    full rank ``n``; otherwise these outputs are empty.
+    """
+    name = "torch.linalg.lstsq"
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"{name}: Expected input and other to have the same dtype, but got input's dtype "
+                           f"{scalar_type_name(A.dtype)} and other's dtype {scalar_type_name(B.dtype)}")
+    if not (0 <= A.ndim - B.ndim <= 1):
+        raise RuntimeError(f"{name}: input.dim() must be greater or equal to other.dim() and "
+                           "(input.dim() - other.dim()) <= 1")
+    driver = "gelsy" if driver is None else driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError(f"{name}: parameter `driver` should be one of ({', '.join(_LSTSQ_DRIVERS)})")
     vector = B.ndim == A.ndim - 1
     if A.shape[-2] != (B.shape[-1] if vector else B.shape[-2]):
-        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
+        raise RuntimeError(f"{name}: input.size(-2) should match other.size(-2)")
+    m, n = A.shape[-2:]
+    if rcond is None:
+        rcond = float(np.finfo(np.dtype(A._value.dtype)).eps * max(m, n))
+    solution, residuals, s = _run(_lstsq, A, B, vector=vector, rcond=None if driver == "gels" else float(rcond),
+                                  name="LinalgLstsqBackward0")
+    s = s.detach()
     from ._ops.creation import empty
-    real = _real_of(A.dtype)
-    solution = _run(_lstsq, A, B, vector=vector, name="LinalgLstsqBackward0")
-    rank = matrix_rank(A) if driver not in ("gels",) else empty((0,), dtype=dt.int64)
-    return return_types.linalg_lstsq(solution, empty((0,), dtype=real), rank, empty((0,), dtype=real))
+    rank = empty((0,), dtype=dt.int64) if driver == "gels" else _run(_count_above, s, rcond=float(rcond))
+    has_residuals = m > n and (driver == "gels" or driver in ("gelsd", "gelss")
+                               and bool(np.all(rank.numpy() == n)))
+    if not has_residuals:  # empty, but an output of the same graph node as the solution
+        residuals = residuals.reshape(-1)[:0]
+    return return_types.linalg_lstsq(solution, residuals, rank,
+                                     s if driver in ("gelsd", "gelss") else empty((0,), dtype=_real_of(A.dtype)))
 
 
 def cond(A: Tensor, p=None, *, out=None) -> Tensor:
@@ -760,17 +850,20 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 
 def _vander(x, *, n):
-    return x[..., None] ** jnp.arange(n).astype(x.dtype) if n else jnp.zeros(x.shape + (0,), x.dtype)
+    powers = jnp.cumprod(jnp.broadcast_to(x[..., None], x.shape + (n - 1,)), axis=-1)
+    return jnp.concatenate([jnp.ones(x.shape + (1,), x.dtype), powers], axis=-1)
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:
-    """``(*, n)`` → ``(*, n, N)`` of increasing powers ``x ** k``, ``k < N`` (default ``n``)."""
-    if x.ndim < 1:
-        raise RuntimeError("linalg.vander: x must have at least one dimension.")
+    """``(*, n)`` → ``(*, n, N)`` of increasing powers ``x ** k``, ``k < N`` (default ``n``); 0-d ``x`` is ``(1,)``."""
+    if x.dtype in (dt.bool, dt.float16, dt.bfloat16):
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got "
+                           f"{scalar_type_name(x.dtype)}")
+    x = x.reshape(1) if x.ndim == 0 else x
+    x = x.to(dt.int64) if not (x.dtype.is_floating_point or x.dtype.is_complex) else x
     n = x.shape[-1] if N is None else N
-    if n < 2 and N is not None and N < 0:
+    if n <= 1:
         raise RuntimeError("N must be greater than 1.")
-    x = x if x.dtype is not dt.bool else x.to(dt.int64)
     return _run(_vander, x, n=int(n), name="LinalgVanderBackward0")
 
 

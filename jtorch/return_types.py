@@ -23,6 +23,7 @@ for _name in _VALUES_INDICES:
 
 slogdet = _structseq("slogdet", ("sign", "logabsdet"))
 qr = _structseq("qr", ("Q", "R"))
+geqrf = _structseq("geqrf", ("a", "tau"))
 svd = _structseq("svd", ("U", "S", "V"))
 linalg_svd = _structseq("linalg_svd", ("U", "S", "Vh"))
 linalg_eigh = _structseq("linalg_eigh", ("eigenvalues", "eigenvectors"))

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .. import linalg, return_types
-from .._tensor import Tensor
+from .._tensor import Tensor, scalar_type_name
 from ._dispatch import apply
 from ._registry import register
 from ._util import np_dtype, result_dtype, write_out
@@ -317,6 +317,59 @@ def cholesky_inverse(input, upper: bool = False, *, out=None) -> Tensor:
     linalg._check_square("cholesky_inverse", input, "input")
     return write_out(apply(_cholesky_inverse, input, static=(("upper", upper),), name="CholeskyInverseBackward0"),
                      out)
+
+
+def _geqrf(a):
+    from jax._src.lax.linalg import geqrf as lapack_geqrf
+    return lapack_geqrf(a)
+
+
+@register
+def geqrf(input, *, out=None):
+    """LAPACK's packed QR of ``(*, m, n)``: ``(a, tau)``, R on and above the diagonal of ``a``, the Householder
+    vectors below it, ``tau`` ``(*, min(m, n))``. Not differentiable."""
+    if input.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{scalar_type_name(input.dtype)}'")
+    result = return_types.geqrf(*apply(_geqrf, input.detach()))
+    return result if out is None else return_types.geqrf(*write_out(result, out))
+
+
+def _ormqr(a, tau, c, *, left, transpose):
+    m = a.shape[-2]
+    a = a[..., :m] if a.shape[-1] >= m else jnp.pad(a, [(0, 0)] * (a.ndim - 1) + [(0, m - a.shape[-1])])
+    q = linalg._householder_product(a, tau)
+    if transpose:
+        q = jnp.conj(jnp.swapaxes(q, -1, -2))
+    return jnp.matmul(q, c) if left else jnp.matmul(c, q)
+
+
+@register
+def ormqr(input, input2, input3, left: bool = True, transpose: bool = False, *, out=None) -> Tensor:
+    """``Q @ other`` (``other @ Q`` unless ``left``; ``Qᴴ`` with ``transpose``) for the ``(*, m, m)`` Q whose
+    Householder reflectors ``geqrf`` packed into ``input`` ``(*, m, n)`` and ``input2`` (tau)."""
+    a, tau, c, name = input, input2, input3, "torch.ormqr"
+    for t, arg in ((a, "input"), (c, "other")):
+        if t.ndim < 2:
+            raise RuntimeError(f"{name}: {arg} must have at least 2 dimensions.")
+    if tau.ndim != a.ndim - 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+                           f"{tau.ndim} and input.ndim is equal to {a.ndim}")
+    if c.ndim != a.ndim:
+        raise RuntimeError(f"{name}: Expected other to have the same number of dimensions as input, but got "
+                           f"other.ndim equal to {c.ndim} and input.ndim is equal to {a.ndim}")
+    dim = -2 if left else -1
+    if c.shape[dim] != a.shape[-2]:
+        raise RuntimeError(f"{name}: other.shape[{dim}] must be equal to input.shape[-2]")
+    if tau.shape[-1] != min(c.shape[dim], a.shape[-1]):
+        raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min(other.shape[{dim}], input.shape[-1])")
+    for t, arg in ((tau, "tau"), (c, "other")):
+        if t.dtype is not a.dtype:
+            raise RuntimeError(f"{name}: Expected input and {arg} to have the same dtype, but input has dtype"
+                               f"{scalar_type_name(a.dtype)} and {arg} has dtype {scalar_type_name(t.dtype)}")
+    return write_out(apply(_ormqr, a, tau, c, static=(("left", left), ("transpose", transpose)),
+                           name="OrmqrBackward0"), out)
 
 
 @register

@@ -296,7 +296,12 @@ def _vector_norm(a, *, p, dims, keepdim, dtype):
         return jnp.sum((a != 0).astype(absolute.dtype), axis=dims, keepdims=keepdim)
     if p == 1:
         return jnp.sum(absolute, axis=dims, keepdims=keepdim)
-    total = jnp.sum(absolute ** p if p != 2 else absolute * absolute, axis=dims, keepdims=keepdim)
+    if p == 2:
+        powers = absolute * absolute
+    else:  # zero entries get gradient 0 (|x|^p has an infinite slope at 0 for p < 1)
+        zero = absolute == 0
+        powers = jnp.where(zero, 0.0 if p > 0 else math.inf, jnp.where(zero, 1, absolute) ** p)
+    total = jnp.sum(powers, axis=dims, keepdims=keepdim)
     nonzero = total != 0
     safe = jnp.where(nonzero, total, 1)
     return jnp.where(nonzero, safe ** (1 / p) if p != 2 else jnp.sqrt(safe), 0).astype(total.dtype)
