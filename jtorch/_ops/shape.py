@@ -381,7 +381,7 @@ def expand_as(self, other) -> Tensor:
     return self.expand(other.shape)
 
 
-@register(method=False)
+@register
 def broadcast_to(input, size) -> Tensor:
     """``input.expand(size)``."""
     return input.expand(tuple(size))
