@@ -30,7 +30,7 @@ import torch
 import jtorch
 
 from .convert import assert_same, to_jtorch, to_torch
-from .opinfo_skips import RANDOM_OPS, SHAPE_ONLY_OPS, SKIPS, TOLERANCES
+from .opinfo_skips import RANDOM_OPS, RANDOM_SAMPLES, SHAPE_ONLY_OPS, SKIPS, TOLERANCES
 
 DEFAULT_MAX_SAMPLES = 4
 MAX_SAMPLE_NUMEL = 10_000
@@ -299,7 +299,8 @@ def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES) -> OpResult:
     fn = resolve(op)
     if fn is None:
         return OpResult(key, "missing", forward="missing", note=f"jtorch has no {op.name}", dtype=str(dtype))
-    random, shape_only = _lookup(RANDOM_OPS, op) is not None, _lookup(SHAPE_ONLY_OPS, op) is not None
+    random_op, shape_only = _lookup(RANDOM_OPS, op) is not None, _lookup(SHAPE_ONLY_OPS, op) is not None
+    random_sample = _lookup(RANDOM_SAMPLES, op) or (lambda sample: False)
     tol = _lookup(TOLERANCES, op) or FORWARD_TOL
     results: list[SampleResult] = []
     start = time.perf_counter()
@@ -307,9 +308,11 @@ def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES) -> OpResult:
         samples = small_samples(op, dtype, max_samples)
     except Exception as exc:  # noqa: BLE001
         return OpResult(key, "skipped", note=f"sample generation failed: {_first_line(exc)}")
-    largest = max(range(len(samples)), key=lambda i: _numel(samples[i]), default=0)
+    random = [random_op or random_sample(sample) for sample in samples]
+    # the distribution is compared on the largest random sample
+    largest = max((i for i in range(len(samples)) if random[i]), key=lambda i: _numel(samples[i]), default=-1)
     for i, sample in enumerate(samples):
-        result = run_sample(op, fn, sample, random=random, shape_only=shape_only, tol=tol, pool=i == largest)
+        result = run_sample(op, fn, sample, random=random[i], shape_only=shape_only, tol=tol, pool=i == largest)
         if result is not None:
             results.append(result)
         if time.perf_counter() - start > OP_TIME_BUDGET_S:
@@ -422,7 +425,8 @@ def write_reports(results: list[OpResult], stats: dict, directory: Path = REPORT
              "Forward: outputs match torch (float32 rtol 1.3e-6, atol 1e-5 unless listed in opinfo_skips). "
              "Grad: input gradients for one random cotangent match (rtol 1e-5, atol 1e-4). An op passes "
              "forward+grad when every tested sample passes both; ops without autograd support, random ops and "
-             "shape-only ops pass gradient when forward passes.", "",
+             "shape-only ops pass gradient when forward passes. Random values (random ops, and samples listed in "
+             "RANDOM_SAMPLES, such as attention with dropout) are compared by shape, dtype and distribution.", "",
              *(f"- {k}: {v}" for k, v in stats.items()), "", "## Most common failures", "",
              "| count | first error |", "|---|---|",
              *(f"| {c} | {_md_cell(m)} |" for m, c in common_failures(results)), "",

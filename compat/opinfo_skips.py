@@ -4,6 +4,8 @@ Keys are OpInfo names (``'nn.functional.dropout'``) or ``name.variant`` for a si
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 
 def _same_reason(reason: str, *names: str) -> dict[str, str]:
     return dict.fromkeys(names, reason)
@@ -33,6 +35,14 @@ RANDOM_OPS: frozenset[str] = frozenset({
     "nn.functional.feature_alpha_dropout.with_train", "nn.functional.rrelu",
     "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
 })
+
+# Ops random only for some samples (dropout inside): which samples those are, as a predicate on the SampleInput.
+# Those samples are treated like RANDOM_OPS; the op's other samples are compared value for value.
+RANDOM_SAMPLES: dict[str, Callable[[Any], bool]] = {
+    "nn.functional.scaled_dot_product_attention": lambda s: s.kwargs.get("dropout_p", 0.0) > 0.0,
+    # positional dropout_p follows key, value, embed_dim, num_heads, in_proj weight/bias, bias_k/v, add_zero_attn
+    "nn.functional.multi_head_attention_forward": lambda s: s.args[9] > 0.0 and s.kwargs.get("training", True),
+}
 
 # Ops whose values carry no meaning (uninitialised memory, randomised algorithms): shape and dtype only.
 SHAPE_ONLY_OPS: frozenset[str] = frozenset({

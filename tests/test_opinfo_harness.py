@@ -128,3 +128,15 @@ def test_skip_list_and_reports(add_op, tmp_path):
     md, js = opinfo.write_reports(results, opinfo.summary(results), tmp_path)
     assert "| add | float32 | 1 | pass_grad |" in md.read_text()
     assert '"forward_pass_pct_not_skipped": 100.0' in js.read_text()
+
+
+def test_random_samples_are_compared_by_distribution_and_the_others_by_value(monkeypatch):
+    (sdpa,) = opinfo.select_ops(["nn.functional.scaled_dot_product_attention"])
+    samples = opinfo.small_samples(sdpa, torch.float32, 4)
+    assert [opinfo.RANDOM_SAMPLES[sdpa.name](s) for s in samples] == [False, False, True, True]
+    assert opinfo.run_op(sdpa).status == "pass_grad"
+    scaled = lambda *a, **k: jtorch.nn.functional.scaled_dot_product_attention(*a, **k) * 3  # noqa: E731
+    monkeypatch.setattr(opinfo, "resolve", lambda op: scaled)
+    # both exact samples and the pooled dropout sample (its spread grows) fail; the other dropout one is shape-only
+    r = opinfo.run_op(sdpa)
+    assert (r.status, r.forward) == ("fail", "1/4") and "not close" in r.note
