@@ -11,7 +11,7 @@ from .. import linalg, return_types
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._registry import register
-from ._util import np_dtype, result_dtype, write_out
+from ._util import np_dtype, result_dtype, wrap_dim, write_out
 
 
 def _check_same_dtype(name: str, a: Tensor, b: Tensor) -> None:
@@ -177,17 +177,55 @@ def einsum(equation: str, *operands) -> Tensor:
     return apply(_einsum, *operands, static=(("equation", equation.replace(" ", "")),), name="EinsumBackward0")
 
 
-def _tensordot(a, b, *, axes):
-    return jnp.tensordot(a, b, axes)
+def _tensordot(a, b, *, dims_a, dims_b, sum_a, sum_b):
+    if sum_a:
+        a = jnp.sum(a, axis=sum_a, keepdims=True)
+    if sum_b:
+        b = jnp.sum(b, axis=sum_b, keepdims=True)
+    return jnp.tensordot(a, b, (dims_a, dims_b))
 
 
 @register(method=False)
 def tensordot(a, b, dims=2, out=None) -> Tensor:
-    """Sum of products over the dims ``dims`` of ``a`` and ``b``."""
+    """Sum of products over dims ``dims`` of ``a`` and ``b``: an int n (the last n of ``a`` with the first n of
+    ``b``) or two lists of dims. A contracted dim of size 1 on one side is summed out on the other."""
+    if not isinstance(dims, (int, list, tuple, Tensor)):
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
+                           f"containing two lists, but got dims={dims}")
+    count_checked = not isinstance(dims, Tensor)  # torch checks a tensor count against the ranks only by wrapping
     if isinstance(dims, Tensor):
         dims = dims.tolist()
-    axes = dims if isinstance(dims, int) else tuple(tuple(d) if isinstance(d, (list, tuple)) else (d,) for d in dims)
-    return write_out(apply(_tensordot, a, b, static=(("axes", axes),)), out)
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if count_checked and dims > min(a.ndim, b.ndim):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        dims = (list(range(-dims, 0)), list(range(dims)))
+    given_a, given_b = dims
+    for given, name in ((given_a, "'dims_self' (position 3)"), (given_b, "'dims_other' (position 4)")):
+        if not isinstance(given, (list, tuple)):
+            raise TypeError(f"tensordot(): argument {name} must be tuple of ints, not {type(given).__name__}")
+    if len(given_a) != len(given_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a.dtype is not b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    dims_a, dims_b = [wrap_dim(int(d), a.ndim) for d in given_a], [wrap_dim(int(d), b.ndim) for d in given_b]
+    sum_a, sum_b = [], []
+    for da, db, ga, gb in zip(dims_a, dims_b, given_a, given_b):
+        s1, s2 = a.shape[da], b.shape[db]
+        if s2 == 1:
+            sum_a.append(da)
+        elif s1 == 1:
+            sum_b.append(db)
+        elif s1 != s2:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {s1} in dim {ga} and "
+                               f"second has size {s2} in dim {gb}")
+    for wrapped in (dims_a, dims_b):
+        repeated = [d for i, d in enumerate(wrapped) if d in wrapped[:i]]
+        if repeated:
+            raise RuntimeError(f"dim {repeated[0]} appears multiple times in the list of dims")
+    static = (("dims_a", tuple(dims_a)), ("dims_b", tuple(dims_b)), ("sum_a", tuple(sum_a)), ("sum_b", tuple(sum_b)))
+    return write_out(apply(_tensordot, a, b, static=static), out)
 
 
 def _kron(a, b):
