@@ -51,13 +51,30 @@ def tensor_to_torch(t: jtorch.Tensor) -> torch.Tensor:
     return torch.from_numpy(np.asarray(t.detach()).copy())
 
 
+def stateless_module_to_jtorch(module: torch.nn.Module) -> Any:
+    """A torch.nn module without parameters, buffers or submodules (``nn.PairwiseDistance(p=1)``) as the jtorch
+    module of the same class and settings; any other module is returned unchanged."""
+    cls = getattr(jtorch.nn, type(module).__name__, None)
+    if not isinstance(cls, type) or module._parameters or module._buffers or module._modules:
+        return module
+    converted = cls.__new__(cls)
+    jtorch.nn.Module.__init__(converted)
+    for name, value in vars(module).items():
+        if not name.startswith("_"):
+            setattr(converted, name, to_jtorch(value))
+    return converted
+
+
 def to_jtorch(obj: Any) -> Any:
-    """``obj`` with every PyTorch tensor, dtype, device, Size and memory format replaced by jtorch's.
+    """``obj`` with every PyTorch tensor, dtype, device, Size and memory format replaced by jtorch's, and a
+    stateless torch.nn module by jtorch's (see ``stateless_module_to_jtorch``).
 
     Lists, tuples (named ones included) and dicts are converted element-wise; anything else is kept.
     """
     if isinstance(obj, torch.Tensor):
         return tensor_to_jtorch(obj)
+    if isinstance(obj, torch.nn.Module):
+        return stateless_module_to_jtorch(obj)
     if isinstance(obj, torch.dtype):
         return jtorch_dtype(obj)
     if isinstance(obj, torch.device):

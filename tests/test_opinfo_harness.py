@@ -43,6 +43,14 @@ def test_nested_arguments_are_converted():
     torch.testing.assert_close(to_torch(jx), x.detach())
 
 
+def test_stateless_modules_convert_with_their_settings():
+    converted = to_jtorch({"distance_function": torch.nn.PairwiseDistance(p=1.5, keepdim=True)})["distance_function"]
+    assert type(converted) is jtorch.nn.PairwiseDistance
+    assert (converted.norm, converted.eps, converted.keepdim) == (1.5, 1e-6, True)
+    linear = torch.nn.Linear(2, 2)
+    assert to_jtorch(linear) is linear  # modules with state are left alone
+
+
 def test_named_tuples_and_results_convert_back():
     values, indices = jtorch.tensor([[1.0, 3.0], [4.0, 2.0]]).max(dim=1)
     want = torch.tensor([[1.0, 3.0], [4.0, 2.0]]).max(dim=1)
