@@ -148,3 +148,23 @@ def test_random_samples_are_compared_by_distribution_and_the_others_by_value(mon
     # both exact samples and the pooled dropout sample (its spread grows) fail; the other dropout one is shape-only
     r = opinfo.run_op(sdpa)
     assert (r.status, r.forward) == ("fail", "1/4") and "not close" in r.note
+
+
+@pytest.mark.parametrize("numeric", [False, True])
+def test_float64_gradient_reference_matches_autograd(numeric):
+    (op,) = opinfo.select_ops(["mul"])
+    sample = opinfo.small_samples(op, torch.float32, 1)[0]
+    t_args = (sample.input, *sample.args)
+    outs = opinfo._tensors(op(*t_args, **sample.kwargs))
+    cots = [torch.randn(o.shape) for o in outs]
+    want = torch.autograd.grad(outs, [t for t in opinfo._tensors(t_args) if t.requires_grad], cots)
+    got = opinfo._float64_reference(op, sample, t_args, sample.kwargs, numeric)(list(range(len(outs))), cots)
+    for g, w in zip(got, want):
+        assert g.dtype is torch.float64
+        torch.testing.assert_close(g.float(), w, rtol=1e-5, atol=1e-5)
+
+
+def test_as_strided_scatter_gradients_are_checked_against_finite_differences():
+    (op,) = opinfo.select_ops(["as_strided_scatter"])
+    assert opinfo.GRAD_REFERENCES["as_strided_scatter"][0] == "numeric"
+    assert opinfo.run_op(op).status == "pass_grad"

@@ -1,5 +1,9 @@
 """as_strided family, resize_, sum_to_size, unravel_index and the strided factories against real PyTorch."""
+import numpy as np
 import pytest
+import torch
+
+import jtorch
 
 from _torch_compare import check
 from test_shape import compare, forward_and_grad
@@ -38,3 +42,16 @@ def factories_and_resizing(L):
 ])
 def test_matches_torch(case):
     check(case)
+
+
+def test_as_strided_scatter_gradient_is_the_true_one():
+    # torch's own backward fails its gradcheck here, so the expected gradients come from torch's forward:
+    # self keeps the cotangent outside the scattered window, src receives the window
+    g = torch.arange(9.0).reshape(3, 3) + 1
+    want_self = torch.as_strided_scatter(g, torch.zeros(2, 2), (2, 2), (1, 2), 1)
+    want_src = g.as_strided((2, 2), (1, 2), 1)
+    x, s = jtorch.zeros(3, 3, requires_grad=True), jtorch.ones(2, 2, requires_grad=True)
+    out = jtorch.as_strided_scatter(x, s, (2, 2), (1, 2), 1)
+    got_self, got_src = jtorch.autograd.grad(out, (x, s), jtorch.tensor(g.numpy()))
+    np.testing.assert_array_equal(got_self.numpy(), want_self.numpy())
+    np.testing.assert_array_equal(got_src.numpy(), want_src.numpy())
