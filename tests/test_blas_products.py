@@ -42,3 +42,21 @@ def test_tensordot_dtype_mismatch_and_rank_check():
     check(lambda lib: lib.tensordot(lib.tensor(A).double(), lib.tensor(B), dims=([1], [0])), message_chars=200)
     check(lambda lib: lib.tensordot(lib.tensor(arr(2, 3)), lib.tensor(B), dims=3), message_chars=200)
     check(lambda lib: lib.tensordot(lib.tensor(A), lib.tensor(B), dims=lib.tensor(4)), message_chars=200)
+
+
+@pytest.mark.parametrize("beta, alpha", [(1, 1), (0.6, 0.2), (0, 1)])
+def test_addbmm_value_and_grad(beta, alpha):
+    assert_same(with_grad(lambda lib, i, x, y: lib.addbmm(i, x, y, beta=beta, alpha=alpha), arr(3, 5), arr(4, 3, 2),
+                          arr(4, 2, 5)), rtol=1e-5, atol=5e-5)
+    assert_same(with_grad(lambda lib, i, x, y: lib.addbmm(i, x, y, beta=beta, alpha=alpha), arr(5), arr(4, 3, 2),
+                          arr(4, 2, 5)), rtol=1e-5, atol=5e-5)
+
+
+@pytest.mark.parametrize("name, a, b", [("addbmm", (4, 3, 2), (4, 2, 5)), ("addmm", (3, 2), (2, 5)),
+                                         ("baddbmm", (1, 3, 2), (1, 2, 5)), ("addmv", (3, 2), (2,)), ("addr", (3,), (5,))])
+def test_beta_zero_ignores_nan_and_inf_in_input(name, a, b):
+    shape = (3,) if name == "addmv" else (1, 3, 5) if name == "baddbmm" else (3, 5)
+    bias = np.full(shape, np.nan, np.float32)
+    bias.flat[0] = np.inf
+    a, b = arr(*a), arr(*b)
+    check(lambda lib: getattr(lib, name)(lib.tensor(bias), lib.tensor(a), lib.tensor(b), beta=0, alpha=0.5))

@@ -104,24 +104,32 @@ def outer(input, vec2, *, out=None) -> Tensor:
     return write_out(apply(_outer, input, vec2, static=(("dtype", np_dtype(d)),)), out)
 
 
-def _addmm_like(bias, a, b, beta, alpha, *, dtype):
+def _addmm_like(bias, a, b, beta, alpha, *, dtype, drop_input=False):
+    """``beta * bias + alpha * (a @ b)``; None stands for a factor of 1, and with ``drop_input`` (beta == 0) the
+    bias only gives its shape, so its NaN and inf do not reach the result."""
     prod = jnp.matmul(a, b)
     if alpha is not None:
         prod = prod * jnp.asarray(alpha).astype(dtype)
+    if drop_input:
+        return jnp.broadcast_to(prod, jnp.broadcast_shapes(bias.shape, prod.shape)).astype(dtype)
     if beta is None:
         return bias.astype(dtype) + prod
-    if isinstance(beta, (int, float)) and beta == 0:
-        return jnp.broadcast_to(prod, jnp.broadcast_shapes(bias.shape, prod.shape)).astype(dtype)
     return jnp.asarray(beta).astype(dtype) * bias.astype(dtype) + prod
+
+
+def _scaling_args(beta, alpha, dtype) -> tuple:
+    """The factor operands and static arguments of ``_addmm_like``."""
+    drop_input = not isinstance(beta, Tensor) and beta == 0
+    return ((None if beta == 1 or drop_input else beta, None if alpha == 1 else alpha),
+            (("dtype", np_dtype(dtype)), ("drop_input", drop_input)))
 
 
 def _scaled_product(name: str, check):
     def op(input, a, b, *, beta=1, alpha=1, out=None):
         check(a, b)
-        d = result_dtype(input, a, b)
-        beta_arg = None if beta == 1 else beta
-        return write_out(apply(_addmm_like, input, a, b, beta_arg, None if alpha == 1 else alpha,
-                               static=(("dtype", np_dtype(d)),), name=f"{name.capitalize()}Backward0"), out)
+        factors, static = _scaling_args(beta, alpha, result_dtype(input, a, b))
+        return write_out(apply(_addmm_like, input, a, b, *factors, static=static,
+                               name=f"{name.capitalize()}Backward0"), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"``beta * input + alpha * ({name[3:] if name.startswith('add') else name[1:]} product)``."
     return register(op, name=name, inplace=True)
@@ -139,30 +147,32 @@ addmv = _scaled_product("addmv", _need(2, 1, "vector + matrix @ vector expected"
 baddbmm = _scaled_product("baddbmm", _need(3, 3, "batch1 and batch2 must be 3D tensors"))
 
 
-def _addbmm(bias, a, b, beta, alpha, *, dtype):
-    prod = jnp.sum(jnp.matmul(a, b), axis=0) * (1 if alpha is None else jnp.asarray(alpha).astype(dtype))
-    return (bias.astype(dtype) if beta is None else jnp.asarray(beta).astype(dtype) * bias.astype(dtype)) + prod
+def _addbmm(bias, a, b, beta, alpha, *, dtype, drop_input):
+    # sum_i a[i] @ b[i] is one product over the batch and inner dims together
+    inner = a.shape[0] * a.shape[2]
+    return _addmm_like(bias, jnp.swapaxes(a, 0, 1).reshape(a.shape[1], inner), b.reshape(inner, b.shape[2]), beta,
+                       alpha, dtype=dtype, drop_input=drop_input)
 
 
 @register(inplace=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
-    d = result_dtype(input, batch1, batch2)
-    return write_out(apply(_addbmm, input, batch1, batch2, None if beta == 1 else beta, None if alpha == 1 else alpha,
-                           static=(("dtype", np_dtype(d)),)), out)
+    factors, static = _scaling_args(beta, alpha, result_dtype(input, batch1, batch2))
+    return write_out(apply(_addbmm, input, batch1, batch2, *factors, static=static, name="AddbmmBackward0"), out)
 
 
-def _addr(bias, a, b, beta, alpha, *, dtype):
+def _addr(bias, a, b, beta, alpha, *, dtype, drop_input):
     prod = jnp.outer(a, b).astype(dtype) * (1 if alpha is None else jnp.asarray(alpha).astype(dtype))
+    if drop_input:
+        return jnp.broadcast_to(prod, jnp.broadcast_shapes(bias.shape, prod.shape))
     return (bias.astype(dtype) if beta is None else jnp.asarray(beta).astype(dtype) * bias.astype(dtype)) + prod
 
 
 @register(inplace=True)
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * outer(vec1, vec2)``."""
-    d = result_dtype(input, vec1, vec2)
-    return write_out(apply(_addr, input, vec1, vec2, None if beta == 1 else beta, None if alpha == 1 else alpha,
-                           static=(("dtype", np_dtype(d)),)), out)
+    factors, static = _scaling_args(beta, alpha, result_dtype(input, vec1, vec2))
+    return write_out(apply(_addr, input, vec1, vec2, *factors, static=static), out)
 
 
 def _einsum(*operands, equation):
