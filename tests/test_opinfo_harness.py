@@ -168,3 +168,12 @@ def test_as_strided_scatter_gradients_are_checked_against_finite_differences():
     (op,) = opinfo.select_ops(["as_strided_scatter"])
     assert opinfo.GRAD_REFERENCES["as_strided_scatter"][0] == "numeric"
     assert opinfo.run_op(op).status == "pass_grad"
+
+
+def test_views_convert_as_views_of_their_base():
+    view = torch.arange(20.0)[5:15].view(2, 5).requires_grad_()
+    converted = to_jtorch(view)
+    assert converted._base is not None and converted.requires_grad and converted.is_leaf
+    assert tuple(converted.shape) == (2, 5)
+    assert_same(to_torch(jtorch.as_strided(converted, (3,), (2,), 1)), torch.as_strided(view, (3,), (2,), 1).detach(),
+                rtol=0, atol=0)
