@@ -43,6 +43,18 @@ def tensor_to_jtorch(t: torch.Tensor) -> jtorch.Tensor:
     return out.requires_grad_() if t.requires_grad else out
 
 
+def view_to_jtorch(t: torch.Tensor) -> jtorch.Tensor:
+    """A contiguous PyTorch view of part of a contiguous base that needs no grad (``base[5:15]``) as the same
+    view of the converted base, so that storage-reading ops (``as_strided``) see the base; other tensors as
+    ``tensor_to_jtorch``."""
+    base = t._base
+    if base is None or base.requires_grad or not (t.is_contiguous() and base.is_contiguous()) or t.is_complex():
+        return tensor_to_jtorch(t)
+    start = t.storage_offset() - base.storage_offset()
+    view = tensor_to_jtorch(base).view(-1)[start:start + t.numel()].view(tuple(t.shape))
+    return view.requires_grad_() if t.requires_grad else view
+
+
 def tensor_to_torch(t: jtorch.Tensor) -> torch.Tensor:
     """A PyTorch tensor with ``t``'s values and dtype (no autograd history)."""
     name = dtype_name(t.dtype)
@@ -51,13 +63,30 @@ def tensor_to_torch(t: jtorch.Tensor) -> torch.Tensor:
     return torch.from_numpy(np.asarray(t.detach()).copy())
 
 
+def stateless_module_to_jtorch(module: torch.nn.Module) -> Any:
+    """A torch.nn module without parameters, buffers or submodules (``nn.PairwiseDistance(p=1)``) as the jtorch
+    module of the same class and settings; any other module is returned unchanged."""
+    cls = getattr(jtorch.nn, type(module).__name__, None)
+    if not isinstance(cls, type) or module._parameters or module._buffers or module._modules:
+        return module
+    converted = cls.__new__(cls)
+    jtorch.nn.Module.__init__(converted)
+    for name, value in vars(module).items():
+        if not name.startswith("_"):
+            setattr(converted, name, to_jtorch(value))
+    return converted
+
+
 def to_jtorch(obj: Any) -> Any:
-    """``obj`` with every PyTorch tensor, dtype, device, Size and memory format replaced by jtorch's.
+    """``obj`` with every PyTorch tensor (a view as a view, see ``view_to_jtorch``), dtype, device, Size and memory
+    format replaced by jtorch's, and a stateless torch.nn module by jtorch's (see ``stateless_module_to_jtorch``).
 
     Lists, tuples (named ones included) and dicts are converted element-wise; anything else is kept.
     """
     if isinstance(obj, torch.Tensor):
-        return tensor_to_jtorch(obj)
+        return view_to_jtorch(obj)
+    if isinstance(obj, torch.nn.Module):
+        return stateless_module_to_jtorch(obj)
     if isinstance(obj, torch.dtype):
         return jtorch_dtype(obj)
     if isinstance(obj, torch.device):

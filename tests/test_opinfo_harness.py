@@ -43,6 +43,14 @@ def test_nested_arguments_are_converted():
     torch.testing.assert_close(to_torch(jx), x.detach())
 
 
+def test_stateless_modules_convert_with_their_settings():
+    converted = to_jtorch({"distance_function": torch.nn.PairwiseDistance(p=1.5, keepdim=True)})["distance_function"]
+    assert type(converted) is jtorch.nn.PairwiseDistance
+    assert (converted.norm, converted.eps, converted.keepdim) == (1.5, 1e-6, True)
+    linear = torch.nn.Linear(2, 2)
+    assert to_jtorch(linear) is linear  # modules with state are left alone
+
+
 def test_named_tuples_and_results_convert_back():
     values, indices = jtorch.tensor([[1.0, 3.0], [4.0, 2.0]]).max(dim=1)
     want = torch.tensor([[1.0, 3.0], [4.0, 2.0]]).max(dim=1)
@@ -128,3 +136,44 @@ def test_skip_list_and_reports(add_op, tmp_path):
     md, js = opinfo.write_reports(results, opinfo.summary(results), tmp_path)
     assert "| add | float32 | 1 | pass_grad |" in md.read_text()
     assert '"forward_pass_pct_not_skipped": 100.0' in js.read_text()
+
+
+def test_random_samples_are_compared_by_distribution_and_the_others_by_value(monkeypatch):
+    (sdpa,) = opinfo.select_ops(["nn.functional.scaled_dot_product_attention"])
+    samples = opinfo.small_samples(sdpa, torch.float32, 4)
+    assert [opinfo.RANDOM_SAMPLES[sdpa.name](s) for s in samples] == [False, False, True, True]
+    assert opinfo.run_op(sdpa).status == "pass_grad"
+    scaled = lambda *a, **k: jtorch.nn.functional.scaled_dot_product_attention(*a, **k) * 3  # noqa: E731
+    monkeypatch.setattr(opinfo, "resolve", lambda op: scaled)
+    # both exact samples and the pooled dropout sample (its spread grows) fail; the other dropout one is shape-only
+    r = opinfo.run_op(sdpa)
+    assert (r.status, r.forward) == ("fail", "1/4") and "not close" in r.note
+
+
+@pytest.mark.parametrize("numeric", [False, True])
+def test_float64_gradient_reference_matches_autograd(numeric):
+    (op,) = opinfo.select_ops(["mul"])
+    sample = opinfo.small_samples(op, torch.float32, 1)[0]
+    t_args = (sample.input, *sample.args)
+    outs = opinfo._tensors(op(*t_args, **sample.kwargs))
+    cots = [torch.randn(o.shape) for o in outs]
+    want = torch.autograd.grad(outs, [t for t in opinfo._tensors(t_args) if t.requires_grad], cots)
+    got = opinfo._float64_reference(op, sample, t_args, sample.kwargs, numeric)(list(range(len(outs))), cots)
+    for g, w in zip(got, want):
+        assert g.dtype is torch.float64
+        torch.testing.assert_close(g.float(), w, rtol=1e-5, atol=1e-5)
+
+
+def test_as_strided_scatter_gradients_are_checked_against_finite_differences():
+    (op,) = opinfo.select_ops(["as_strided_scatter"])
+    assert opinfo.GRAD_REFERENCES["as_strided_scatter"][0] == "numeric"
+    assert opinfo.run_op(op).status == "pass_grad"
+
+
+def test_views_convert_as_views_of_their_base():
+    view = torch.arange(20.0)[5:15].view(2, 5).requires_grad_()
+    converted = to_jtorch(view)
+    assert converted._base is not None and converted.requires_grad and converted.is_leaf
+    assert tuple(converted.shape) == (2, 5)
+    assert_same(to_torch(jtorch.as_strided(converted, (3,), (2,), 1)), torch.as_strided(view, (3,), (2,), 1).detach(),
+                rtol=0, atol=0)

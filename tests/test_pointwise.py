@@ -122,6 +122,13 @@ def test_gradient_conventions(name, grad_case):
     assert_same(grad_case, rtol=1e-4, atol=1e-5)
 
 
+def test_trigamma_gradient_keeps_float32_precision_at_large_negative_inputs():
+    # d/dx polygamma(1, x) = polygamma(2, x): by reflection with sin(pi x) taken on x - round(x)
+    x = [-7.95, -100.25, -2.5, -0.3, 0.2, 3.7]
+    assert_same(with_grad(lambda lib, t: lib.polygamma(1, t), x), rtol=3e-6, atol=1e-6)
+    assert_same(with_grad(lambda lib, t: lib.special.polygamma(1, t), x), rtol=3e-6, atol=1e-6)
+
+
 SPECIAL = ["expit", "erfcx", "ndtr", "log_ndtr", "i0e", "i1", "i1e", "gammaln", "psi", "sinc", "round", "exp2",
            "expm1"]
 

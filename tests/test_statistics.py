@@ -1,5 +1,9 @@
 """Membership, counting, covariance and distance ops against real PyTorch: values, gradients, errors."""
+import numpy as np
 import pytest
+import torch
+
+import jtorch
 
 from _torch_compare import check
 from test_shape import compare, forward_and_grad
@@ -37,3 +41,16 @@ def counting(L):
 ])
 def test_matches_torch(case):
     check(case)
+
+
+def test_logcumsumexp_gradient_at_large_inputs_matches_float64():
+    # torch's float32 backward loses digits at |x| ~ 1e4; jtorch's is compared with torch's float64 gradient
+    x = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
+    x[0, 0], x[1, 2], x[2, 4] = 1e4, -1e4, 9990.0
+    g = np.random.default_rng(1).standard_normal((3, 5)).astype(np.float32)
+    for dim in (0, 1):
+        t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        want, = torch.autograd.grad(torch.logcumsumexp(t, dim), t, torch.tensor(g, dtype=torch.float64))
+        j = jtorch.tensor(x, requires_grad=True)
+        got, = jtorch.autograd.grad(jtorch.logcumsumexp(j, dim), j, jtorch.tensor(g))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-3)

@@ -11,7 +11,7 @@ from .. import linalg, return_types
 from .._tensor import Tensor, scalar_type_name
 from ._dispatch import apply
 from ._registry import register
-from ._util import np_dtype, result_dtype, write_out
+from ._util import np_dtype, result_dtype, wrap_dim, write_out
 
 
 def _check_same_dtype(name: str, a: Tensor, b: Tensor) -> None:
@@ -104,24 +104,32 @@ def outer(input, vec2, *, out=None) -> Tensor:
     return write_out(apply(_outer, input, vec2, static=(("dtype", np_dtype(d)),)), out)
 
 
-def _addmm_like(bias, a, b, beta, alpha, *, dtype):
+def _addmm_like(bias, a, b, beta, alpha, *, dtype, drop_input=False):
+    """``beta * bias + alpha * (a @ b)``; None stands for a factor of 1, and with ``drop_input`` (beta == 0) the
+    bias only gives its shape, so its NaN and inf do not reach the result."""
     prod = jnp.matmul(a, b)
     if alpha is not None:
         prod = prod * jnp.asarray(alpha).astype(dtype)
+    if drop_input:
+        return jnp.broadcast_to(prod, jnp.broadcast_shapes(bias.shape, prod.shape)).astype(dtype)
     if beta is None:
         return bias.astype(dtype) + prod
-    if isinstance(beta, (int, float)) and beta == 0:
-        return jnp.broadcast_to(prod, jnp.broadcast_shapes(bias.shape, prod.shape)).astype(dtype)
     return jnp.asarray(beta).astype(dtype) * bias.astype(dtype) + prod
+
+
+def _scaling_args(beta, alpha, dtype) -> tuple:
+    """The factor operands and static arguments of ``_addmm_like``."""
+    drop_input = not isinstance(beta, Tensor) and beta == 0
+    return ((None if beta == 1 or drop_input else beta, None if alpha == 1 else alpha),
+            (("dtype", np_dtype(dtype)), ("drop_input", drop_input)))
 
 
 def _scaled_product(name: str, check):
     def op(input, a, b, *, beta=1, alpha=1, out=None):
         check(a, b)
-        d = result_dtype(input, a, b)
-        beta_arg = None if beta == 1 else beta
-        return write_out(apply(_addmm_like, input, a, b, beta_arg, None if alpha == 1 else alpha,
-                               static=(("dtype", np_dtype(d)),), name=f"{name.capitalize()}Backward0"), out)
+        factors, static = _scaling_args(beta, alpha, result_dtype(input, a, b))
+        return write_out(apply(_addmm_like, input, a, b, *factors, static=static,
+                               name=f"{name.capitalize()}Backward0"), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"``beta * input + alpha * ({name[3:] if name.startswith('add') else name[1:]} product)``."
     return register(op, name=name, inplace=True)
@@ -139,30 +147,32 @@ addmv = _scaled_product("addmv", _need(2, 1, "vector + matrix @ vector expected"
 baddbmm = _scaled_product("baddbmm", _need(3, 3, "batch1 and batch2 must be 3D tensors"))
 
 
-def _addbmm(bias, a, b, beta, alpha, *, dtype):
-    prod = jnp.sum(jnp.matmul(a, b), axis=0) * (1 if alpha is None else jnp.asarray(alpha).astype(dtype))
-    return (bias.astype(dtype) if beta is None else jnp.asarray(beta).astype(dtype) * bias.astype(dtype)) + prod
+def _addbmm(bias, a, b, beta, alpha, *, dtype, drop_input):
+    # sum_i a[i] @ b[i] is one product over the batch and inner dims together
+    inner = a.shape[0] * a.shape[2]
+    return _addmm_like(bias, jnp.swapaxes(a, 0, 1).reshape(a.shape[1], inner), b.reshape(inner, b.shape[2]), beta,
+                       alpha, dtype=dtype, drop_input=drop_input)
 
 
 @register(inplace=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * sum_i(batch1[i] @ batch2[i])``."""
-    d = result_dtype(input, batch1, batch2)
-    return write_out(apply(_addbmm, input, batch1, batch2, None if beta == 1 else beta, None if alpha == 1 else alpha,
-                           static=(("dtype", np_dtype(d)),)), out)
+    factors, static = _scaling_args(beta, alpha, result_dtype(input, batch1, batch2))
+    return write_out(apply(_addbmm, input, batch1, batch2, *factors, static=static, name="AddbmmBackward0"), out)
 
 
-def _addr(bias, a, b, beta, alpha, *, dtype):
+def _addr(bias, a, b, beta, alpha, *, dtype, drop_input):
     prod = jnp.outer(a, b).astype(dtype) * (1 if alpha is None else jnp.asarray(alpha).astype(dtype))
+    if drop_input:
+        return jnp.broadcast_to(prod, jnp.broadcast_shapes(bias.shape, prod.shape))
     return (bias.astype(dtype) if beta is None else jnp.asarray(beta).astype(dtype) * bias.astype(dtype)) + prod
 
 
 @register(inplace=True)
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None) -> Tensor:
     """``beta * input + alpha * outer(vec1, vec2)``."""
-    d = result_dtype(input, vec1, vec2)
-    return write_out(apply(_addr, input, vec1, vec2, None if beta == 1 else beta, None if alpha == 1 else alpha,
-                           static=(("dtype", np_dtype(d)),)), out)
+    factors, static = _scaling_args(beta, alpha, result_dtype(input, vec1, vec2))
+    return write_out(apply(_addr, input, vec1, vec2, *factors, static=static), out)
 
 
 def _einsum(*operands, equation):
@@ -177,17 +187,55 @@ def einsum(equation: str, *operands) -> Tensor:
     return apply(_einsum, *operands, static=(("equation", equation.replace(" ", "")),), name="EinsumBackward0")
 
 
-def _tensordot(a, b, *, axes):
-    return jnp.tensordot(a, b, axes)
+def _tensordot(a, b, *, dims_a, dims_b, sum_a, sum_b):
+    if sum_a:
+        a = jnp.sum(a, axis=sum_a, keepdims=True)
+    if sum_b:
+        b = jnp.sum(b, axis=sum_b, keepdims=True)
+    return jnp.tensordot(a, b, (dims_a, dims_b))
 
 
 @register(method=False)
 def tensordot(a, b, dims=2, out=None) -> Tensor:
-    """Sum of products over the dims ``dims`` of ``a`` and ``b``."""
+    """Sum of products over dims ``dims`` of ``a`` and ``b``: an int n (the last n of ``a`` with the first n of
+    ``b``) or two lists of dims. A contracted dim of size 1 on one side is summed out on the other."""
+    if not isinstance(dims, (int, list, tuple, Tensor)):
+        raise RuntimeError("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
+                           f"containing two lists, but got dims={dims}")
+    count_checked = not isinstance(dims, Tensor)  # torch checks a tensor count against the ranks only by wrapping
     if isinstance(dims, Tensor):
         dims = dims.tolist()
-    axes = dims if isinstance(dims, int) else tuple(tuple(d) if isinstance(d, (list, tuple)) else (d,) for d in dims)
-    return write_out(apply(_tensordot, a, b, static=(("axes", axes),)), out)
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if count_checked and dims > min(a.ndim, b.ndim):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        dims = (list(range(-dims, 0)), list(range(dims)))
+    given_a, given_b = dims
+    for given, name in ((given_a, "'dims_self' (position 3)"), (given_b, "'dims_other' (position 4)")):
+        if not isinstance(given, (list, tuple)):
+            raise TypeError(f"tensordot(): argument {name} must be tuple of ints, not {type(given).__name__}")
+    if len(given_a) != len(given_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a.dtype is not b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    dims_a, dims_b = [wrap_dim(int(d), a.ndim) for d in given_a], [wrap_dim(int(d), b.ndim) for d in given_b]
+    sum_a, sum_b = [], []
+    for da, db, ga, gb in zip(dims_a, dims_b, given_a, given_b):
+        s1, s2 = a.shape[da], b.shape[db]
+        if s2 == 1:
+            sum_a.append(da)
+        elif s1 == 1:
+            sum_b.append(db)
+        elif s1 != s2:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {s1} in dim {ga} and "
+                               f"second has size {s2} in dim {gb}")
+    for wrapped in (dims_a, dims_b):
+        repeated = [d for i, d in enumerate(wrapped) if d in wrapped[:i]]
+        if repeated:
+            raise RuntimeError(f"dim {repeated[0]} appears multiple times in the list of dims")
+    static = (("dims_a", tuple(dims_a)), ("dims_b", tuple(dims_b)), ("sum_a", tuple(sum_a)), ("sum_b", tuple(sum_b)))
+    return write_out(apply(_tensordot, a, b, static=static), out)
 
 
 def _kron(a, b):

@@ -290,10 +290,24 @@ def _with_derivative(fn, derivative):
     return wrapped
 
 
-def _trigamma(x):
+def _trigamma_reflected(x):
     """polygamma(1, x), by reflection for x < 1/2 (JAX's series holds for positive x only)."""
     positive = jax.scipy.special.polygamma(jnp.asarray(1, jnp.int32), jnp.where(x < 0.5, 1 - x, x))
     return jnp.where(x < 0.5, (jnp.pi / jnp.sin(jnp.pi * x)) ** 2 - positive, positive).astype(x.dtype)
+
+
+def _tetragamma(x):
+    """polygamma(2, x); for x < 1/2 by reflection, psi2(1 - x) - 2 pi^3 cos(pi r) / sin(pi r)^3 with r = x - round(x)
+    and cos(pi r) = sin(pi (1/2 - |r|)): both arguments are exact in floating point, where sin(pi x) of a large x
+    would lose digits."""
+    low = x < 0.5
+    r = jnp.where(low, x - jnp.round(x), 0.5)
+    positive = jax.scipy.special.polygamma(jnp.asarray(2, jnp.int32), jnp.where(low, 1 - x, x))
+    pole = 2 * jnp.pi ** 3 * jnp.sin(jnp.pi * (0.5 - jnp.abs(r))) / jnp.sin(jnp.pi * r) ** 3
+    return jnp.where(low, positive - pole, positive).astype(x.dtype)
+
+
+_trigamma = _with_derivative(_trigamma_reflected, _tetragamma)
 
 
 _i0 = _with_derivative(jax.scipy.special.i0, jax.scipy.special.i1)

@@ -1247,36 +1247,69 @@ def _as_strided_scatter(a, src, *, size, stride, offset):
     return a.reshape(-1).at[_strided_indices(size, stride, offset)].set(src.astype(a.dtype)).reshape(a.shape)
 
 
-def _strided_args(input: Tensor, size, stride, storage_offset) -> tuple:
-    """Static arguments of ``as_strided`` over ``input``'s elements read as row-major storage, checked."""
+def _as_strided_of_view(values, storage, positions, *, size, stride, offset):
+    """``_as_strided`` over ``storage`` (the root's array) after writing ``values`` (the view's) at ``positions``:
+    the view's elements carry the gradient, the rest of the storage is read as constant."""
+    flat = storage.reshape(-1).at[positions].set(values.reshape(-1).astype(storage.dtype))
+    return flat[_strided_indices(size, stride, offset)]
+
+
+def _strided_args(input: Tensor, size, stride, storage_offset, storage_numel: int, default_offset: int = 0) -> tuple:
+    """Static arguments of ``as_strided`` over a storage of ``storage_numel`` row-major elements, checked."""
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
-    offset = int(storage_offset or 0)
+    offset = default_offset if storage_offset is None else int(storage_offset)
     if any(s < 0 for s in stride):
         raise RuntimeError("as_strided: Negative strides are not supported at the moment, got strides: "
                            f"{list(stride)}")
     needed = offset + sum((n - 1) * st for n, st in zip(size, stride)) + 1 if all(size) else 0
-    if needed > input.numel():
+    if needed > storage_numel:
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
                            f"itemsize {input.element_size()} requiring a storage size of "
                            f"{needed * input.element_size()} are out of bounds for storage of size "
-                           f"{input.numel() * input.element_size()}")
+                           f"{storage_numel * input.element_size()}")
     return ("size", size), ("stride", stride), ("offset", offset)
 
 
+def _storage_positions(input: Tensor) -> np.ndarray | None:
+    """Where ``input``'s elements (row-major) lie in the row-major storage of the tensor it views; None when
+    ``input`` is that storage in order (not a view, or a view of all of it in the same order)."""
+    if not input._is_view():
+        return None
+    root = input._view.base
+    if root.dtype is not input.dtype:
+        raise NotImplementedError("as_strided of a view with another dtype than its base is not supported by jtorch")
+    with jax.ensure_compile_time_eval():
+        positions = apply_view_chain(jnp.arange(root.numel()).reshape(tuple(root.shape)), chain=input._view.chain)
+    positions = np.asarray(positions).reshape(-1)
+    if positions.size == root.numel() and (positions == np.arange(positions.size)).all():
+        return None
+    return positions
+
+
 def _contiguous_storage(input: Tensor) -> Tensor:
-    """``input`` when its elements are its whole storage in row-major order (what ``as_strided`` indexes)."""
-    if not input.is_contiguous() or (input._is_view() and input._view.base.numel() != input.numel()):
-        raise NotImplementedError("as_strided of a non-contiguous tensor is not supported by jtorch yet")
+    """``input`` when its elements are its whole storage in row-major order (what ``as_strided_scatter`` indexes)."""
+    if _storage_positions(input) is not None:
+        raise NotImplementedError("as_strided_scatter of a view that is not its base's storage in row-major order is "
+                                  "not supported by jtorch yet")
     return input
 
 
 @register
 def as_strided(input, size, stride, storage_offset: int | None = None) -> Tensor:
-    """The elements of contiguous ``input`` at ``storage_offset + sum(i_k * stride_k)``, shaped ``size`` (a copy)."""
-    return apply(_as_strided, _contiguous_storage(input), static=_strided_args(input, size, stride, storage_offset),
-                 saves=False, name="AsStridedBackward0")
+    """The elements of ``input``'s storage at ``storage_offset + sum(i_k * stride_k)``, shaped ``size`` (a copy).
+
+    The storage of a view is its base's, and its storage offset (the default) that of its first element."""
+    positions = _storage_positions(input)
+    if positions is None:
+        return apply(_as_strided, input, static=_strided_args(input, size, stride, storage_offset, input.numel()),
+                     saves=False, name="AsStridedBackward0")
+    root = input._view.base
+    static = _strided_args(input, size, stride, storage_offset, root.numel(),
+                           int(positions[0]) if positions.size else 0)
+    return apply(_as_strided_of_view, input, root._value, positions, static=static, saves=False,
+                 name="AsStridedBackward0")
 
 
 @register
@@ -1288,7 +1321,7 @@ def as_strided_copy(input, size, stride, storage_offset: int | None = None, *, o
 @register
 def as_strided_scatter(input, src, size, stride, storage_offset: int | None = None) -> Tensor:
     """A copy of contiguous ``input`` whose ``as_strided(size, stride, storage_offset)`` elements are ``src``."""
-    static = _strided_args(input, size, stride, storage_offset)
+    static = _strided_args(input, size, stride, storage_offset, input.numel())
     if tuple(src.shape) != dict(static)["size"]:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = {list(src.shape)}, "
                            f"slice size = {list(dict(static)['size'])}")

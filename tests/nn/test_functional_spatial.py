@@ -153,6 +153,9 @@ def test_margin_losses_and_linear_cross_entropy():
     check(lambda lib, a, p, n: F(lib).triplet_margin_with_distance_loss(
         a, p, n, distance_function=lambda u, v: (u - v).abs().sum(-1), swap=True), x, x[::-1].copy(), x * 0.5,
         rtol=1e-5, atol=1e-6)
+    check(lambda lib, a, p, n: F(lib).triplet_margin_with_distance_loss(
+        a, p, n, distance_function=lib.nn.PairwiseDistance(p=1.5), margin=2.0), x, x[::-1].copy(), x * 0.5,
+        rtol=1e-5, atol=1e-6)
     check_error(lambda lib, a: F(lib).triplet_margin_with_distance_loss(a, a, a, margin=0), x)
     w, b = rng.standard_normal((4, 5)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
     check(lambda lib, a, w, b, t: F(lib).linear_cross_entropy(a, w, t, linear_bias=b, label_smoothing=0.1), x, w, b,

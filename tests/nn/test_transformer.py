@@ -147,6 +147,39 @@ def test_sdpa_dropout():
     assert np.allclose(F.scaled_dot_product_attention(q, q, v, dropout_p=1.0).numpy(), 0.0)
 
 
+def _dropout_mean_matches_torch(run, batch_dim, n=4000):
+    """``run(lib, dropout_p)`` repeats one problem ``n`` times along ``batch_dim``: the mean over those independent
+    dropout draws must match torch's output without dropout, and the spread of the draws torch's spread."""
+    want = run(torch, 0.0).detach().double().select(batch_dim, 0)
+    spread = run(torch, 0.5).detach().double().std(batch_dim)
+    draws = jtorch.Tensor.numpy(run(jtorch, 0.5).detach().double())
+    mean, std = np.mean(draws, axis=batch_dim), np.std(draws, axis=batch_dim, ddof=1)
+    np.testing.assert_array_less(np.abs(mean - want.numpy()), 6 * spread.numpy() / np.sqrt(n) + 1e-5)
+    np.testing.assert_allclose(std, spread.numpy(), rtol=0.15, atol=1e-5)
+
+
+def test_sdpa_dropout_expectation_matches_torch():
+    q, k, v = x(1, 3, 8), x(1, 6, 8), x(1, 6, 8)
+
+    def run(lib, p):
+        q_, k_, v_ = (lib.tensor(a).expand(4000, -1, -1) for a in (q, k, v))
+        return lib.nn.functional.scaled_dot_product_attention(q_, k_, v_, dropout_p=p, is_causal=True)
+    _dropout_mean_matches_torch(run, 0)
+
+
+def test_multihead_attention_forward_dropout_expectation_matches_torch():
+    q, w_in, b_in, w_out, b_out = x(3, 1, E), x(3 * E, E), x(3 * E), x(E, E), x(E)
+    mask = x(3, 3)
+
+    def run(lib, p):
+        qe = lib.tensor(q).expand(-1, 4000, -1)
+        t = lib.tensor
+        return lib.nn.functional.multi_head_attention_forward(
+            qe, qe, qe, E, H, t(w_in), t(b_in), None, None, False, p, t(w_out), t(b_out), attn_mask=t(mask),
+            training=True, need_weights=False)[0]
+    _dropout_mean_matches_torch(run, 1)
+
+
 SDPA_ERRORS = {
     "heads_mismatch": lambda F, t: F.scaled_dot_product_attention(t(2, 4, 3, 8), t(2, 2, 3, 8), t(2, 2, 3, 8)),
     "gqa_indivisible": lambda F, t: F.scaled_dot_product_attention(t(2, 4, 3, 8), t(2, 3, 3, 8), t(2, 3, 3, 8),
