@@ -58,9 +58,9 @@ def matmul(input, other, *, out=None) -> Tensor:
 def mm(input, mat2, *, out=None) -> Tensor:
     """Product of two matrices."""
     if input.ndim != 2:
-        raise RuntimeError(f"self must be a matrix")
+        raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix")
+        raise RuntimeError("mat2 must be a matrix")
     return matmul(input, mat2, out=out)
 
 

@@ -377,7 +377,7 @@ def _check_index_along(input: Tensor, dim: int, index, name: str) -> int:
         size = input.shape[d] if input.ndim else 1
         hi, lo = int(index.max().item()), int(index.min().item())
         if lo < -size or hi >= size:
-            raise IndexError(f"index out of range in self")
+            raise IndexError("index out of range in self")
     return d
 
 

@@ -611,7 +611,7 @@ def mvlgamma(input, p: int, *, out=None) -> Tensor:
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     if input.numel() and not bool((input._value > (p - 1) / 2).all()):
-        raise RuntimeError(f"All elements must be greater than (p-1)/2")
+        raise RuntimeError("All elements must be greater than (p-1)/2")
     d = float_dtype(input.dtype)
     return write_out(apply(_mvlgamma_impl, input, static=(("p", int(p)), ("dtype", np_dtype(d)))), out)
 

@@ -53,7 +53,7 @@ class Generator:
         """Reseed; the same seed gives the same stream."""
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
-            raise RuntimeError(f"Overflow when unpacking long long")
+            raise RuntimeError("Overflow when unpacking long long")
         self._initial_seed = seed & 0xFFFFFFFFFFFFFFFF
         self._set_key(_key_from_seed(seed))
         return self
