@@ -19,14 +19,16 @@ from ._tensor import Tensor
 __all__ = []
 
 
-def _unary(name: str, jfn, doc: str):
+def _unary(name: str, jfn, doc: str, differentiable: bool = True):
+    """Register ``torch.special.<name>``; without ``differentiable`` its result never requires grad, as in PyTorch."""
     def impl(a, *, dtype):
         return jfn(a.astype(dtype))
     impl.__name__ = impl.__qualname__ = "special_" + name
 
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         d = float_dtype(input.dtype)
-        return write_out(apply(impl, input, static=(("dtype", np_dtype(d)),)), out)
+        source = input if differentiable else input.detach()
+        return write_out(apply(impl, source, static=(("dtype", np_dtype(d)),)), out)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     globals()[name] = op
@@ -92,6 +94,71 @@ _softmax_family("softmax", False)
 _softmax_family("log_softmax", True)
 
 
+# ------------------------------------------------------------------ modified Bessel functions of the second kind
+# Cephes' Chebyshev expansions (as in PyTorch's kernels): argument x*x - 2 on (0, 2], 8/x - 2 beyond.
+_K0_A = (
+    1.374465435613523e-16, 4.25981614279661e-14, 1.0349695257633842e-11, 1.904516377220209e-09,
+    2.5347910790261494e-07, 2.286212103119452e-05, 0.001264615411446926, 0.0359799365153615,
+    0.3442898999246285, -0.5353273932339028,
+)
+_K0_B = (
+    5.300433772686263e-18, -1.6475804301524212e-17, 5.2103915050390274e-17, -1.678231096805412e-16,
+    5.512055978524319e-16, -1.848593377343779e-15, 6.3400764774050706e-15, -2.2275133269916698e-14,
+    8.032890775363575e-14, -2.9800969231727303e-13, 1.140340588208475e-12, -4.514597883373944e-12,
+    1.8559491149547177e-11, -7.957489244477107e-11, 3.577397281400301e-10, -1.69753450938906e-09,
+    8.574034017414225e-09, -4.660489897687948e-08, 2.766813639445015e-07, -1.8317555227191195e-06,
+    1.39498137188765e-05, -0.00012849549581627802, 0.0015698838857300533, -0.0314481013119645,
+    2.4403030820659555,
+)
+_K1_A = (
+    -7.023863479386288e-18, -2.427449850519366e-15, -6.666901694199329e-13, -1.4114883926335278e-10,
+    -2.213387630734726e-08, -2.4334061415659684e-06, -0.0001730288957513052, -0.006975723859639864,
+    -0.12261118082265715, -0.3531559607765449, 1.5253002273389478,
+)
+_K1_B = (
+    -5.756744483665017e-18, 1.7940508731475592e-17, -5.689462558442859e-17, 1.838093544366639e-16,
+    -6.057047248373319e-16, 2.038703165624334e-15, -7.019837090418314e-15, 2.4771544244813043e-14,
+    -8.976705182324994e-14, 3.3484196660784293e-13, -1.2891739609510289e-12, 5.13963967348173e-12,
+    -2.1299678384275683e-11, 9.218315187605006e-11, -4.1903547593418965e-10, 2.015049755197033e-09,
+    -1.0345762465678097e-08, 5.7410841254500495e-08, -3.5019606030878126e-07, 2.406484947837217e-06,
+    -1.936197974166083e-05, 0.00019521551847135162, -0.002857816859622779, 0.10392373657681724,
+    2.7206261904844427,
+)
+
+
+def _chebyshev_series(coeffs: tuple, t):
+    """Clenshaw sum of the Chebyshev series ``coeffs`` (highest order first) at ``t``, halved as in Cephes."""
+    b0, b1, b2 = jnp.full_like(t, coeffs[0]), jnp.zeros_like(t), jnp.zeros_like(t)
+    for c in coeffs[1:]:
+        b2, b1 = b1, b0
+        b0 = t * b1 - b2 + c
+    return 0.5 * (b0 - b2)
+
+
+def _bessel_k(x, *, order: int, scaled: bool):
+    small = x <= 2
+    xs = jnp.where(small & (x > 0), x, 1)
+    xl = jnp.where(small, 4, x)
+    if order == 0:
+        near = _chebyshev_series(_K0_A, xs * xs - 2) - jnp.log(0.5 * xs) * jss.i0(xs)
+        far = _chebyshev_series(_K0_B, 8 / xl - 2) / jnp.sqrt(xl)
+    else:
+        near = jnp.log(0.5 * xs) * jss.i1(xs) + _chebyshev_series(_K1_A, xs * xs - 2) / xs
+        far = _chebyshev_series(_K1_B, 8 / xl - 2) / jnp.sqrt(xl)
+    near, far = (near * jnp.exp(xs), far) if scaled else (near, far * jnp.exp(-xl))
+    out = jnp.where(small, near, far)
+    return jnp.where(x == 0, jnp.inf, jnp.where(x < 0, jnp.nan, out)).astype(x.dtype)
+
+
+for _name, _order, _scaled, _doc in (
+        ("modified_bessel_k0", 0, False, "Modified Bessel function of the second kind, order 0."),
+        ("modified_bessel_k1", 1, False, "Modified Bessel function of the second kind, order 1."),
+        ("scaled_modified_bessel_k0", 0, True, "``exp(x) * modified_bessel_k0(x)``."),
+        ("scaled_modified_bessel_k1", 1, True, "``exp(x) * modified_bessel_k1(x)``."),
+):
+    _unary(_name, partial(_bessel_k, order=_order, scaled=_scaled), _doc, differentiable=False)
+
+
 def _missing(name: str) -> None:
     def op(*args, **kwargs):
         raise NotImplementedError(f"torch.special.{name} is not available: JAX has no kernel for it")
@@ -100,8 +167,7 @@ def _missing(name: str) -> None:
     _alias(name, op)
 
 
-for _name in ("airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
-              "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1"):
+for _name in ("airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1"):
     _missing(_name)
 
 
