@@ -159,6 +159,59 @@ for _name, _order, _scaled, _doc in (
     _unary(_name, partial(_bessel_k, order=_order, scaled=_scaled), _doc, differentiable=False)
 
 
+# ------------------------------------------------------------------ Bessel function of the first kind, order 0
+# Cephes' rational approximations (as in PyTorch's kernel): a ratio in x*x up to 5, Hankel's asymptotic form beyond.
+_J0_PP = (
+    0.0007969367292973471, 0.08283523921074408, 1.239533716464143, 5.447250030587687,
+    8.74716500199817, 5.303240382353949, 1.0,
+)
+_J0_PQ = (
+    0.0009244088105588637, 0.08562884743544745, 1.2535274390105895, 5.470977403304171,
+    8.761908832370695, 5.306052882353947, 1.0,
+)
+_J0_QP = (
+    -0.011366383889846916, -1.2825271867050931, -19.553954425773597, -93.20601521237683,
+    -177.68116798048806, -147.07750515495118, -51.41053267665993, -6.050143506007285,
+)
+_J0_QQ = (
+    64.3178256118178, 856.4300259769806, 3882.4018360540163, 7240.467741956525,
+    5930.727011873169, 2062.0933166032783, 242.0057402402914,
+)
+_J0_RP = (
+    -4794432209.782018, 1956174919465.5657, -249248344360967.72, 9708622510473064.0,
+)
+_J0_RQ = (
+    499.563147152651, 173785.4016763747, 48440965.83399621, 11185553704.535683,
+    2112775201154.892, 310518229857422.56, 3.1812195594320496e+16, 1.7108629408104315e+18,
+)
+
+
+def _horner(coeffs: tuple, t):
+    """Polynomial with ``coeffs`` (highest degree first) at ``t``."""
+    out = jnp.zeros_like(t)
+    for c in coeffs:
+        out = out * t + c
+    return out
+
+
+def _bessel_j0(x):
+    x = jnp.abs(x)
+    near = x <= 5
+    xs = jnp.where(near, x, 1) ** 2
+    series = (xs - 5.78318596294678452118) * (xs - 30.4712623436620863991) * _horner(_J0_RP, xs) / _horner(_J0_RQ, xs)
+    series = jnp.where(x < 1e-5, 1 - x * x / 4, series)
+    xl = jnp.where(near, 6, x)
+    z = 25 / (xl * xl)
+    phase = xl - 0.785398163397448309615660845819875721
+    far = ((_horner(_J0_PP, z) / _horner(_J0_PQ, z)) * jnp.cos(phase)
+           - 5 / xl * (_horner(_J0_QP, z) / _horner(_J0_QQ, z)) * jnp.sin(phase))
+    far = far * 0.797884560802865355879892119868763737 / jnp.sqrt(xl)  # sqrt(2 / pi)
+    return jnp.where(near, series, far).astype(x.dtype)
+
+
+_unary("bessel_j0", _bessel_j0, "Bessel function of the first kind, order 0.", differentiable=False)
+
+
 def _missing(name: str) -> None:
     def op(*args, **kwargs):
         raise NotImplementedError(f"torch.special.{name} is not available: JAX has no kernel for it")
@@ -167,7 +220,7 @@ def _missing(name: str) -> None:
     _alias(name, op)
 
 
-for _name in ("airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1"):
+for _name in ("airy_ai", "bessel_j1", "bessel_y0", "bessel_y1"):
     _missing(_name)
 
 
