@@ -159,7 +159,7 @@ for _name, _order, _scaled, _doc in (
     _unary(_name, partial(_bessel_k, order=_order, scaled=_scaled), _doc, differentiable=False)
 
 
-# ------------------------------------------------------------------ Bessel function of the first kind, order 0
+# ------------------------------------------------------------------ Bessel functions of the first kind, orders 0 and 1
 # Cephes' rational approximations (as in PyTorch's kernel): a ratio in x*x up to 5, Hankel's asymptotic form beyond.
 _J0_PP = (
     0.0007969367292973471, 0.08283523921074408, 1.239533716464143, 5.447250030587687,
@@ -186,6 +186,31 @@ _J0_RQ = (
 )
 
 
+_J1_PP = (
+    0.0007621256162081731, 0.07313970569409176, 1.1271960812968493, 5.112079511468076,
+    8.424045901417724, 5.214515986823615, 1.0,
+)
+_J1_PQ = (
+    0.0005713231280725487, 0.06884559087544954, 1.105142326340617, 5.073863861286015,
+    8.399855543276042, 5.209828486823619, 1.0,
+)
+_J1_QP = (
+    0.05108625947501766, 4.982138729512334, 75.82382841325453, 366.7796093601508,
+    710.8563049989261, 597.4896124006136, 211.68875710057213, 25.207020585802372,
+)
+_J1_QQ = (
+    74.23732770356752, 1056.4488603826283, 4986.410583376536, 9562.318924047562,
+    7997.041604473507, 2826.1927851763908, 336.0936078106983,
+)
+_J1_RP = (
+    -899971225.7055594, 452228297998.19403, -72749424522181.83, 3682957328638529.0,
+)
+_J1_RQ = (
+    620.8364781180543, 256987.25675774884, 83514679.14319493, 22151159547.97925,
+    4749141220799.914, 784369607876235.9, 8.952223361846274e+16, 5.322786203326801e+18,
+)
+
+
 def _horner(coeffs: tuple, t):
     """Polynomial with ``coeffs`` (highest degree first) at ``t``."""
     out = jnp.zeros_like(t)
@@ -201,15 +226,31 @@ def _bessel_j0(x):
     series = (xs - 5.78318596294678452118) * (xs - 30.4712623436620863991) * _horner(_J0_RP, xs) / _horner(_J0_RQ, xs)
     series = jnp.where(x < 1e-5, 1 - x * x / 4, series)
     xl = jnp.where(near, 6, x)
-    z = 25 / (xl * xl)
-    phase = xl - 0.785398163397448309615660845819875721
-    far = ((_horner(_J0_PP, z) / _horner(_J0_PQ, z)) * jnp.cos(phase)
-           - 5 / xl * (_horner(_J0_QP, z) / _horner(_J0_QQ, z)) * jnp.sin(phase))
-    far = far * 0.797884560802865355879892119868763737 / jnp.sqrt(xl)  # sqrt(2 / pi)
-    return jnp.where(near, series, far).astype(x.dtype)
+    return jnp.where(near, series, _hankel(xl, 25 / (xl * xl), 0.785398163397448309615660845819875721,
+                                           (_J0_PP, _J0_PQ, _J0_QP, _J0_QQ))).astype(x.dtype)
+
+
+def _bessel_j1(x):
+    sign, x = jnp.where(jnp.signbit(x), -1, 1).astype(x.dtype), jnp.abs(x)
+    near = x <= 5
+    xn = jnp.where(near, x, 1)
+    xs = xn * xn
+    roots = (xs - 14.6819706421238932572) * (xs - 49.2184563216946036703)
+    series = _horner(_J1_RP, xs) / _horner(_J1_RQ, xs) * xn * roots
+    xl = jnp.where(near, 6, x)
+    far = _hankel(xl, 5 / xl * (5 / xl), 2.356194490192344928846982537459627163, (_J1_PP, _J1_PQ, _J1_QP, _J1_QQ))
+    return (sign * jnp.where(near, series, far)).astype(x.dtype)
+
+
+def _hankel(x, z, shift, tables):
+    """Hankel's form ``sqrt(2 / (pi x)) (P cos(x - shift) - 5 / x Q sin(x - shift))``, P and Q rational in z."""
+    pp, pq, qp, qq = (_horner(c, z) for c in tables)
+    out = pp / pq * jnp.cos(x - shift) - 5 / x * (qp / qq) * jnp.sin(x - shift)
+    return out * 0.797884560802865355879892119868763737 / jnp.sqrt(x)
 
 
 _unary("bessel_j0", _bessel_j0, "Bessel function of the first kind, order 0.", differentiable=False)
+_unary("bessel_j1", _bessel_j1, "Bessel function of the first kind, order 1.", differentiable=False)
 
 
 def _missing(name: str) -> None:
@@ -220,7 +261,7 @@ def _missing(name: str) -> None:
     _alias(name, op)
 
 
-for _name in ("airy_ai", "bessel_j1", "bessel_y0", "bessel_y1"):
+for _name in ("airy_ai", "bessel_y0", "bessel_y1"):
     _missing(_name)
 
 
