@@ -159,7 +159,7 @@ for _name, _order, _scaled, _doc in (
     _unary(_name, partial(_bessel_k, order=_order, scaled=_scaled), _doc, differentiable=False)
 
 
-# ------------------------------------------------------------------ Bessel functions of the first kind, orders 0 and 1
+# ------------------------------------------------------------------ Bessel functions of both kinds, orders 0 and 1
 # Cephes' rational approximations (as in PyTorch's kernel): a ratio in x*x up to 5, Hankel's asymptotic form beyond.
 _J0_PP = (
     0.0007969367292973471, 0.08283523921074408, 1.239533716464143, 5.447250030587687,
@@ -211,6 +211,24 @@ _J1_RQ = (
 )
 
 
+_Y0_P = (
+    15592.436785523574, -14663929.59039716, 5435264770.518765, -982136065717.9115,
+    87590639439536.7, -3466283033847297.0, 4.4273326857256984e+16, -1.8495080043698668e+16,
+)
+_Y0_Q = (
+    1041.2835366425984, 626107.330137135, 268919633.39381415, 86400248710.3935,
+    20297961275010.555, 3171577528429750.5, 2.5059625617265306e+17,
+)
+_Y1_P = (
+    1263204747.9017804, -647355876379.1603, 114509511541823.73, -8127702555013251.0,
+    2.024394757135949e+17, -7.788771962659501e+17,
+)
+_Y1_Q = (
+    594.3015923461282, 235564.09294306856, 73481194.44597217, 18760131610.870617,
+    3882312774962.3857, 620557727146953.8, 6.871410873553005e+16, 3.9727060811656064e+18,
+)
+
+
 def _horner(coeffs: tuple, t):
     """Polynomial with ``coeffs`` (highest degree first) at ``t``."""
     out = jnp.zeros_like(t)
@@ -242,15 +260,46 @@ def _bessel_j1(x):
     return (sign * jnp.where(near, series, far)).astype(x.dtype)
 
 
-def _hankel(x, z, shift, tables):
-    """Hankel's form ``sqrt(2 / (pi x)) (P cos(x - shift) - 5 / x Q sin(x - shift))``, P and Q rational in z."""
+def _hankel(x, z, shift, tables, second_kind: bool = False):
+    """Hankel's form ``sqrt(2 / (pi x)) (P cos(x - shift) - 5 / x Q sin(x - shift))``, P and Q rational in z.
+
+    ``second_kind`` gives Y's ``sqrt(2 / (pi x)) (P sin(x - shift) + 5 / x Q cos(x - shift))``.
+    """
     pp, pq, qp, qq = (_horner(c, z) for c in tables)
-    out = pp / pq * jnp.cos(x - shift) - 5 / x * (qp / qq) * jnp.sin(x - shift)
+    if second_kind:
+        out = pp / pq * jnp.sin(x - shift) + 5 / x * (qp / qq) * jnp.cos(x - shift)
+    else:
+        out = pp / pq * jnp.cos(x - shift) - 5 / x * (qp / qq) * jnp.sin(x - shift)
     return out * 0.797884560802865355879892119868763737 / jnp.sqrt(x)
+
+
+def _bessel_y0(x):
+    near = x <= 5
+    xn = jnp.where(near & (x > 0), x, 1)
+    series = _horner(_Y0_P, xn * xn) / _horner(_Y0_Q, xn * xn) + 0.636619772367581343075535053490057448 * jnp.log(
+        xn) * _bessel_j0(xn)
+    xl = jnp.where(near, 6, x)
+    far = _hankel(xl, 25 / (xl * xl), 0.785398163397448309615660845819875721, (_J0_PP, _J0_PQ, _J0_QP, _J0_QQ), True)
+    out = jnp.where(x == 0, -jnp.inf, jnp.where(x < 0, jnp.nan, jnp.where(near, series, far)))
+    return out.astype(x.dtype)
+
+
+def _bessel_y1(x):
+    near = x <= 5
+    xn = jnp.where(near & (x > 0), x, 1)
+    series = xn * (_horner(_Y1_P, xn * xn) / _horner(_Y1_Q, xn * xn)) + 0.636619772367581343075535053490057448 * (
+        _bessel_j1(xn) * jnp.log(xn) - 1 / xn)
+    xl = jnp.where(near, 6, x)
+    far = _hankel(xl, 5 / xl * (5 / xl), 2.356194490192344928846982537459627163, (_J1_PP, _J1_PQ, _J1_QP, _J1_QQ),
+                  True)
+    out = jnp.where(x == 0, -jnp.inf, jnp.where(x < 0, jnp.nan, jnp.where(near, series, far)))
+    return out.astype(x.dtype)
 
 
 _unary("bessel_j0", _bessel_j0, "Bessel function of the first kind, order 0.", differentiable=False)
 _unary("bessel_j1", _bessel_j1, "Bessel function of the first kind, order 1.", differentiable=False)
+_unary("bessel_y0", _bessel_y0, "Bessel function of the second kind, order 0.", differentiable=False)
+_unary("bessel_y1", _bessel_y1, "Bessel function of the second kind, order 1.", differentiable=False)
 
 
 def _missing(name: str) -> None:
@@ -261,7 +310,7 @@ def _missing(name: str) -> None:
     _alias(name, op)
 
 
-for _name in ("airy_ai", "bessel_y0", "bessel_y1"):
+for _name in ("airy_ai",):
     _missing(_name)
 
 

@@ -1,4 +1,4 @@
-"""torch.special Bessel functions (J0, J1, modified K0/K1 and scaled forms) against real PyTorch."""
+"""torch.special Bessel functions (J0, J1, Y0, Y1, modified K0/K1 and scaled forms) against real PyTorch."""
 import numpy as np
 import pytest
 import torch
@@ -9,8 +9,8 @@ import jtorch
 POINTS = [-1.0, -0.0, 0.0, 1e-30, 1e-5, 0.1, 0.5, 1.0, 1.9, 2.0, 2.0001, 3.0, 7.0, 20.0, 50.0, 80.0, 700.0, 800.0,
           -7.0, 2.404825557695773, 4.9, 5.0, 5.0001, 1e4, 1e8, 1e20,
           float("inf"), float("nan"), float("-inf")]
-NAMES = ["bessel_j0", "bessel_j1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
-         "scaled_modified_bessel_k1"]
+NAMES = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0", "modified_bessel_k1",
+         "scaled_modified_bessel_k0", "scaled_modified_bessel_k1"]
 
 
 @pytest.mark.parametrize("name", NAMES)
