@@ -53,11 +53,12 @@ for _name, _fn, _doc in (
         ("i0e", jss.i0e, "Exponentially scaled modified Bessel function of order 0."),
         ("i1", jss.i1, "Modified Bessel function of the first kind, order 1."),
         ("i1e", jss.i1e, "Exponentially scaled modified Bessel function of order 1."),
+        ("modified_bessel_i0", jss.i0, "Modified Bessel function of the first kind, order 0."),
         ("modified_bessel_i1", jss.i1, "Modified Bessel function of the first kind, order 1."),
         ("entr", _entr, "Elementwise entropy ``-x * log(x)`` (0 at 0, -inf for negative x)."),
         ("spherical_bessel_j0", _spherical_j0, "Spherical Bessel function of the first kind, order 0."),
 ):
-    _unary(_name, _fn, _doc)
+    _unary(_name, _fn, _doc, differentiable=not _name.startswith(("modified_bessel", "spherical_bessel")))
 
 
 def _alias(name: str, fn) -> None:
@@ -67,7 +68,7 @@ def _alias(name: str, fn) -> None:
 
 for _name, _target in (("expit", "sigmoid"), ("exp2", "exp2"), ("expm1", "expm1"), ("log1p", "log1p"),
                        ("erf", "erf"), ("erfc", "erfc"), ("erfinv", "erfinv"), ("gammaln", "lgamma"),
-                       ("digamma", "digamma"), ("psi", "digamma"), ("i0", "i0"), ("modified_bessel_i0", "i0"),
+                       ("digamma", "digamma"), ("psi", "digamma"), ("i0", "i0"),
                        ("sinc", "sinc"), ("round", "round"), ("logit", "logit"), ("xlogy", "xlogy"),
                        ("xlog1py", "xlog1py"), ("zeta", "zeta"), ("polygamma", "polygamma"),
                        ("multigammaln", "mvlgamma"), ("gammainc", "igamma"), ("gammaincc", "igammac"),
