@@ -17,7 +17,7 @@ from .._ops._dispatch import apply
 from .._ops.normalization import native_layer_norm
 from .._ops._util import broadcast_shapes, host_checkable, np_dtype, wrap_dim
 from .._ops.random import _gen
-from .._tensor import Tensor
+from .._tensor import Tensor, scalar_type_name
 from ..autograd import grad_mode
 
 
@@ -2144,13 +2144,19 @@ def _reflect(coord, low2, high2):
     return jnp.where(flips % 2 == 0, extra + low, span - extra + low)
 
 
+def _clip_coord(coord, size):
+    """``coord`` clipped to [0, size - 1]; as in PyTorch, the gradient is zero on and beyond the limits."""
+    inside = (coord > 0) & (coord < size - 1)
+    return jnp.where(inside, coord, jnp.clip(lax.stop_gradient(coord), 0, size - 1))
+
+
 def _grid_source(coord, size, padding_mode, align_corners):
     """Pixel coordinate of a padded-out sample point, per ``padding_mode``."""
     if padding_mode == "border":
-        return jnp.clip(coord, 0, size - 1)
+        return _clip_coord(coord, size)
     if padding_mode == "reflection":
         coord = _reflect(coord, 0, 2 * (size - 1)) if align_corners else _reflect(coord, -1, 2 * size - 1)
-        return jnp.clip(coord, 0, size - 1)
+        return _clip_coord(coord, size)
     return coord
 
 
@@ -2158,6 +2164,8 @@ def _grid_sample(x, grid, *, mode, padding_mode, align_corners):
     n = x.ndim - 2
     batch, channels, sizes = x.shape[0], x.shape[1], x.shape[2:]
     out_shape = grid.shape[1:-1]
+    if x.size == 0 or grid.size == 0:
+        return jnp.zeros((batch, channels) + out_shape, x.dtype)
     planes = x.reshape(batch, channels, -1)
     coords = []
     for d in range(n):  # grid[..., 0] is the last spatial dim (x), grid[..., 1] the one before (y), ...
@@ -2212,30 +2220,82 @@ def _default_align_corners(align_corners: bool | None) -> bool:
     return bool(align_corners)
 
 
-def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
-                align_corners: bool | None = None) -> Tensor:
-    """Sample (N, C, H, W) [or (N, C, D, H, W)] at the normalised points of ``grid`` (N, H', W', 2) [or 3]."""
-    if mode not in ("bilinear", "nearest", "bicubic"):
-        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
-                         f"got: '{mode}'")
-    if padding_mode not in ("zeros", "border", "reflection"):
-        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
-                         f"'reflection', but got: '{padding_mode}'")
-    align_corners = _default_align_corners(align_corners)
-    if input.ndim not in (4, 5) or grid.ndim != input.ndim:
-        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number of dimensions, but got "
-                           f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDINGS = ("zeros", "border", "reflection")
+
+
+def _check_grid_sampler(input: Tensor, grid: Tensor, mode: int, rank: int | None) -> None:
+    """PyTorch's checks of grid_sampler, in its order; ``rank`` (2 or 3) pins the spatial rank."""
+    sizes = f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
     if grid.shape[0] != input.shape[0]:
-        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
-                           f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got {sizes}")
     if grid.shape[-1] != input.ndim - 2:
         raise RuntimeError(f"grid_sampler(): expected grid to have size {input.ndim - 2} in last dimension, but got "
                            f"grid with sizes {list(grid.shape)}")
-    if mode == "bicubic" and input.ndim != 4:
+    for d in range(2, input.ndim):
+        if input.shape[d] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
+                               f"sizes {list(input.shape)} with dimension {d} being empty")
+    rank = rank or (2 if input.ndim == 4 else 3)
+    if input.ndim != rank + 2 or grid.ndim != input.ndim:
+        raise RuntimeError(f"grid_sampler(): expected {rank + 2}D input and grid with same number of dimensions, but "
+                           f"got {sizes}")
+    if mode == 2 and rank == 3:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-    return apply(_grid_sample, input, grid, static=(("mode", mode), ("padding_mode", padding_mode),
+    if not input.dtype.is_floating_point:
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if rank == 2 else "grid_sampler3d_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_type_name(input.dtype)}'")
+    if grid.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {scalar_type_name(input.dtype)} but found "
+                           f"{scalar_type_name(grid.dtype)}")
+
+
+def _grid_sampler(input: Tensor, grid: Tensor, mode: int, padding_mode: int, align_corners: bool,
+                  rank: int | None = None) -> Tensor:
+    _check_grid_sampler(input, grid, mode, rank)
+    return apply(_grid_sample, input, grid, static=(("mode", _GRID_MODES[mode]),
+                                                     ("padding_mode", _GRID_PADDINGS[padding_mode]),
                                                      ("align_corners", align_corners)),
                  name=f"GridSampler{input.ndim - 2}DBackward0")
+
+
+def _grid_sampler_entry(name: str, rank: int | None):
+    def entry(input: Tensor, grid: Tensor, interpolation_mode: int, padding_mode: int, align_corners: bool) -> Tensor:
+        for pos, (arg, value, kind) in enumerate((("interpolation_mode", interpolation_mode, int),
+                                                  ("padding_mode", padding_mode, int),
+                                                  ("align_corners", align_corners, bool)), 3):
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be {kind.__name__}, not "
+                                f"{type(value).__name__}")
+        if interpolation_mode not in (0, 1, 2):
+            raise RuntimeError(f"{name}(): expected interpolation_mode to be 0 (bilinear), 1 (nearest) or "
+                               f"2 (bicubic), but got {interpolation_mode}")
+        if padding_mode not in (0, 1, 2):
+            raise RuntimeError(f"{name}(): expected padding_mode to be 0 (zeros), 1 (border) or 2 (reflection), "
+                               f"but got {padding_mode}")
+        return _grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners, rank)
+    entry.__name__ = entry.__qualname__ = name
+    entry.__doc__ = (f"``{name}(input, grid, interpolation_mode, padding_mode, align_corners)``: "
+                     f":func:`grid_sample` with its modes as integers (0/1/2, in grid_sample's order).")
+    return entry
+
+
+grid_sampler = _grid_sampler_entry("grid_sampler", None)
+grid_sampler_2d = _grid_sampler_entry("grid_sampler_2d", 2)
+grid_sampler_3d = _grid_sampler_entry("grid_sampler_3d", 3)
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None) -> Tensor:
+    """Sample (N, C, H, W) [or (N, C, D, H, W)] at the normalised points of ``grid`` (N, H', W', 2) [or 3]."""
+    if mode not in _GRID_MODES:
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode not in _GRID_PADDINGS:
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    align_corners = _default_align_corners(align_corners)
+    return _grid_sampler(input, grid, _GRID_MODES.index(mode), _GRID_PADDINGS.index(padding_mode), align_corners)
 
 
 def _affine_grid(theta, *, size, align_corners):
@@ -2255,24 +2315,23 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     align_corners = _default_align_corners(align_corners)
     if not theta.dtype.is_floating_point:
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = tuple(int(s) for s in size)
-    if len(size) == 4:
-        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
-            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {list(size)}. Got "
-                             f"{list(theta.shape)}.")
-    elif len(size) == 5:
-        if theta.ndim != 3 or tuple(theta.shape[-2:]) != (3, 4):
-            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {list(size)}. Got "
-                             f"{list(theta.shape)}.")
-    else:
+    given, size = size, tuple(int(s) for s in size)
+    if len(size) not in (4, 5):
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
-                                  f"respectively. Got size {list(size)}.")
+                                  f"respectively. Got size {given}.")
+    n = len(size) - 2
+    if theta.ndim != 3 or tuple(theta.shape[-2:]) != (n, n + 1):
+        raise ValueError(f"Expected a batch of {n}D affine matrices of shape Nx{n}x{n + 1} for size {given}. Got "
+                         f"{theta.shape}.")
     if align_corners and min(size[2:]) == 1:
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
                       "align_corners=True. This is not an intended use case of affine_grid. See the documentation of "
                       "affine_grid for details.", stacklevel=2)
     if min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {list(size)}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
+    if theta.shape[0] != size[0]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{size[0]}, {n + 1}] but "
+                           f"got: [{theta.shape[0]}, {n + 1}].")
     return apply(_affine_grid, theta, static=(("size", size), ("align_corners", align_corners)),
                  name="AffineGridGeneratorBackward0")
 
@@ -2284,7 +2343,7 @@ def _expose() -> None:
                  "channel_shuffle", "native_channel_shuffle", "pixel_shuffle", "pixel_unshuffle", "cosine_similarity",
                  "pairwise_distance", "bilinear", "rms_norm", "max_pool1d", "max_pool2d", "max_pool3d",
                  "max_pool1d_with_indices", "avg_pool1d", "adaptive_avg_pool1d", "selu", "selu_", "celu", "celu_",
-                 "rrelu", "rrelu_", "threshold", "threshold_"):
+                 "rrelu", "rrelu_", "threshold", "threshold_", "grid_sampler", "grid_sampler_2d", "grid_sampler_3d"):
         register(globals()[name], name=name, method=False)
     for name in ("relu", "relu_", "prelu", "hardshrink"):
         register(globals()[name], name=name)
