@@ -341,6 +341,15 @@ Tensor.H = property(lambda self: Tensor.conj(self.T) if self.is_complex() else s
 Tensor.mH = property(lambda self: Tensor.conj(self.mT) if self.is_complex() else self.mT)
 
 
+@register
+def adjoint(input) -> Tensor:
+    """The conjugate transpose of the last two dims, a view; shape ``(*, n, m)`` from ``(*, m, n)``."""
+    if input.ndim < 2:
+        raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of matrices. "
+                           f"Got {input.ndim}-D tensor.")
+    return input.mH
+
+
 # ------------------------------------------------------------------ expand / repeat
 def _broadcast_view(a, *, shape):
     return jnp.broadcast_to(a, shape)
@@ -1192,6 +1201,34 @@ def resolve_conj(input) -> Tensor:
 def resolve_neg(input) -> Tensor:
     """``input`` itself: jtorch never holds a lazily negated tensor."""
     return input
+
+
+@register
+def is_conj(input) -> bool:
+    """False: jtorch's ``conj`` computes its result, it never sets a lazy conjugate bit."""
+    return False
+
+
+@register
+def is_neg(input) -> bool:
+    """False: jtorch never holds a lazily negated tensor."""
+    return False
+
+
+@register
+def is_same_size(input, other) -> bool:
+    """Whether ``input`` and ``other`` have the same shape."""
+    return input.shape == other.shape
+
+
+@register
+def is_nonzero(input) -> bool:
+    """The truth value of a one-element tensor."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_nonzero(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if input.numel() == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+    return bool(input)
 
 
 @register_method

@@ -1,0 +1,151 @@
+"""Top-level torch names (finfo/iinfo, process switches, windows, vmap, autocast, tensor properties) against
+real PyTorch: each case is a function of the torch module run under both."""
+import warnings
+
+import pytest
+
+from _torch_compare import check
+
+FLOATS = ["float16", "bfloat16", "float32", "float64", "float8_e4m3fn", "float8_e5m2", "complex64", "complex128"]
+INTS = ["uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64"]
+
+
+def _finfo_fields(info):
+    return [info.bits, info.eps, info.max, info.min, info.tiny, info.smallest_normal, info.resolution,
+            info.dtype, repr(info)]
+
+
+@pytest.mark.parametrize("name", FLOATS)
+def test_finfo(name):
+    check(lambda L: _finfo_fields(L.finfo(getattr(L, name))))
+
+
+@pytest.mark.parametrize("name", INTS)
+def test_iinfo(name):
+    check(lambda L: [(i.bits, i.max, i.min, i.dtype, repr(i)) for i in [L.iinfo(getattr(L, name))]])
+
+
+def test_finfo_default_and_equality():
+    check(lambda L: _finfo_fields(L.finfo()) + [L.finfo(L.float32) == L.finfo(), L.finfo() == L.finfo(L.half)])
+
+    def with_double(L):
+        L.set_default_dtype(L.float64)
+        try:
+            return _finfo_fields(L.finfo())
+        finally:
+            L.set_default_dtype(L.float32)
+    check(with_double)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.finfo(L.int32), lambda L: L.finfo(L.bool), lambda L: L.finfo("float32"),
+    lambda L: L.iinfo(L.float32), lambda L: L.iinfo(L.bool), lambda L: L.iinfo(L.complex64),
+    lambda L: L.iinfo(3), lambda L: hash(L.finfo()),
+])
+def test_info_errors(case):
+    check(case)
+
+
+def _restoring(getter, setter):
+    def wrap(case):
+        def run(L):
+            old = getattr(L, getter)()
+            try:
+                return case(L)
+            finally:
+                getattr(L, setter)(old)
+        return run
+    return wrap
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: (L.set_num_threads(3), L.get_num_threads()),
+    lambda L: L.set_num_threads(0), lambda L: L.set_num_threads(-2), lambda L: L.set_num_threads("4"),
+])
+def test_num_threads(case):
+    check(_restoring("get_num_threads", "set_num_threads")(case))
+
+
+def test_num_interop_threads():
+    check(lambda L: L.set_num_interop_threads(0))
+    check(lambda L: isinstance(L.get_num_interop_threads(), int) and L.get_num_interop_threads() > 0)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.get_float32_matmul_precision(),
+    lambda L: [(L.set_float32_matmul_precision(p), L.get_float32_matmul_precision())
+               for p in ("high", "medium", "highest")],
+    lambda L: L.set_float32_matmul_precision(3),
+])
+def test_matmul_precision(case):
+    check(_restoring("get_float32_matmul_precision", "set_float32_matmul_precision")(case))
+
+
+def test_matmul_precision_unknown_warns_and_keeps():
+    def case(L):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            L.set_float32_matmul_precision("low")
+        return [len(w), L.get_float32_matmul_precision()]
+    check(case)
+
+
+def test_matmul_precision_reaches_jax():
+    import jax
+    import jtorch
+    try:
+        jtorch.set_float32_matmul_precision("medium")
+        assert jax.config.jax_default_matmul_precision == "default"
+    finally:
+        jtorch.set_float32_matmul_precision("highest")
+    assert jax.config.jax_default_matmul_precision == "highest"
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: [L.are_deterministic_algorithms_enabled(), L.is_deterministic_algorithms_warn_only_enabled()],
+    lambda L: (L.use_deterministic_algorithms(True, warn_only=True),
+               L.are_deterministic_algorithms_enabled(), L.is_deterministic_algorithms_warn_only_enabled()),
+    lambda L: L.use_deterministic_algorithms(1), lambda L: L.use_deterministic_algorithms(True, warn_only=1),
+    lambda L: (L.set_warn_always(True), L.is_warn_always_enabled()),
+    lambda L: L.set_warn_always(1),
+])
+def test_switches(case):
+    def run(L):
+        try:
+            return case(L)
+        finally:
+            L.use_deterministic_algorithms(False)
+            L.set_warn_always(False)
+    check(run)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: [L.typename(L.zeros(2)), L.typename(L.zeros(2, dtype=L.int64)), L.typename(3), L.typename("a"),
+               L.typename(L.nn.Parameter(L.zeros(1))), L.typename(L.zeros(1, dtype=L.bool))],
+    lambda L: [L.is_nonzero(L.tensor([[0.5]])), L.is_nonzero(L.tensor(0)), L.tensor([False]).is_nonzero()],
+    lambda L: L.is_nonzero(L.zeros(2)), lambda L: L.is_nonzero(L.zeros(0)),
+    lambda L: [L.is_same_size(L.zeros(2, 3), L.ones(2, 3)), L.zeros(2).is_same_size(L.zeros(3)),
+               L.zeros(2, 1).is_same_size(L.zeros(2))],
+    lambda L: [L.is_signed(L.zeros(1, dtype=d)) for d in (L.uint8, L.int8, L.bool, L.float16, L.complex64)],
+])
+def test_predicates(case):
+    check(case)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: [L.adjoint(L.arange(6.).reshape(2, 3)), L.arange(8.).reshape(2, 2, 2).adjoint()],
+    lambda L: L.adjoint(L.tensor([[1 + 2j, 3j], [4, 5 - 1j]])).resolve_conj(),
+    lambda L: L.adjoint(L.zeros(3)),
+    lambda L: [L.is_conj(L.zeros(2)), L.zeros(2).is_neg(), L.is_neg(L.zeros(2)), L.zeros(2).is_conj()],
+])
+def test_adjoint_and_bits(case):
+    check(case)
+
+
+def test_adjoint_is_a_view_with_grad():
+    def case(L):
+        x = L.arange(6.).reshape(2, 3).requires_grad_()
+        y = x.adjoint()
+        (y * L.arange(6.).reshape(3, 2)).sum().backward()
+        return [y, x.grad]
+    check(case)
