@@ -149,3 +149,39 @@ def test_adjoint_is_a_view_with_grad():
         (y * L.arange(6.).reshape(3, 2)).sum().backward()
         return [y, x.grad]
     check(case)
+
+
+WINDOW_CASES = {
+    "hann_window": {}, "blackman_window": {}, "bartlett_window": {}, "kaiser_window": {}, "hamming_window": {},
+}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOW_CASES))
+def test_windows(name):
+    def case(L):
+        fn = getattr(L, name)
+        return [fn(n, periodic) for n in (0, 1, 2, 5, 8) for periodic in (True, False)] + \
+            [fn(6), fn(7, dtype=L.float64), fn(4, requires_grad=True).is_leaf, fn(4, requires_grad=True)]
+    check(case)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: [L.hamming_window(7, False, 0.6, 0.3), L.hamming_window(6, True, alpha=0.5, beta=0.5)],
+    lambda L: [L.kaiser_window(9, True, 5.0), L.kaiser_window(8, False, beta=0.0)],
+    lambda L: L.hann_window(-1), lambda L: L.kaiser_window(-3), lambda L: L.hann_window(3.0),
+    lambda L: L.bartlett_window(4, dtype=L.int64),
+])
+def test_window_args(case):
+    check(case)
+
+
+@pytest.mark.parametrize("dtype, ulp", [("float16", 2.0 ** -10), ("bfloat16", 2.0 ** -7)])
+def test_half_windows_within_one_ulp(dtype, ulp):
+    import numpy as np
+    import torch
+    import jtorch
+    for name in sorted(WINDOW_CASES):
+        want = getattr(torch, name)(8, dtype=getattr(torch, dtype))
+        got = getattr(jtorch, name)(8, dtype=getattr(jtorch, dtype))
+        assert str(got.dtype) == str(want.dtype)
+        np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=0, atol=ulp, err_msg=name)
