@@ -37,7 +37,10 @@ from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
 from ._compile import compile
 from . import func
-from .func import from_jax
+from .func import from_jax, vmap
+from . import amp
+from .amp import autocast
+from .amp.autocast_mode import is_autocast_enabled
 from . import compiler
 from ._lowrank import pca_lowrank, svd_lowrank
 

@@ -185,3 +185,36 @@ def test_half_windows_within_one_ulp(dtype, ulp):
         got = getattr(jtorch, name)(8, dtype=getattr(jtorch, dtype))
         assert str(got.dtype) == str(want.dtype)
         np.testing.assert_allclose(got.float().numpy(), want.float().numpy(), rtol=0, atol=ulp, err_msg=name)
+
+
+def test_vmap_is_func_vmap():
+    import jtorch
+    assert jtorch.vmap is jtorch.func.vmap
+    check(lambda L: L.vmap(lambda x: x.sum() * 2)(L.arange(6.).reshape(2, 3)))
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: L.autocast(3),
+    lambda L: L.autocast("cpu", dtype=L.bfloat16, enabled=False).__enter__() is not None,
+    lambda L: [L.is_autocast_enabled(), L.is_autocast_enabled("cpu")],
+])
+def test_autocast_args(case):
+    check(case)
+
+
+def test_autocast_runs_full_precision_and_warns_once():
+    import jtorch
+    from jtorch.amp import autocast_mode
+    autocast_mode._warned = False
+
+    @jtorch.autocast("cpu", dtype=jtorch.bfloat16)
+    def f(a):
+        return a @ a, jtorch.is_autocast_enabled("cpu")
+
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        with jtorch.autocast("cpu", dtype=jtorch.bfloat16):
+            y = jtorch.ones(2, 2) @ jtorch.ones(2, 2)
+        z, enabled = f(jtorch.ones(2, 2))
+    assert [str(x.message).startswith("jtorch's torch.autocast does not cast") for x in w] == [True]
+    assert y.dtype == z.dtype == jtorch.float32 and not enabled
