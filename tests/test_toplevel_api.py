@@ -218,3 +218,54 @@ def test_autocast_runs_full_precision_and_warns_once():
         z, enabled = f(jtorch.ones(2, 2))
     assert [str(x.message).startswith("jtorch's torch.autocast does not cast") for x in w] == [True]
     assert y.dtype == z.dtype == jtorch.float32 and not enabled
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: [(t.nbytes, t.itemsize) for t in (L.zeros(3, 2), L.zeros(5, dtype=L.int8), L.zeros(0),
+                                                   L.zeros(2, dtype=L.complex128), L.zeros((), dtype=L.bfloat16))],
+    lambda L: [L.zeros(3, 3).fill_diagonal_(5), L.zeros(7, 3).fill_diagonal_(5, wrap=True),
+               L.zeros(7, 3).fill_diagonal_(5), L.zeros(2, 4).fill_diagonal_(-1, True),
+               L.zeros(3, 3, 3, dtype=L.int64).fill_diagonal_(2)],
+    lambda L: L.zeros(3).fill_diagonal_(1), lambda L: L.zeros(3, 4, 3).fill_diagonal_(1),
+    lambda L: [L.float_power(L.tensor([1, 2, 3]), 2), L.tensor([1., 2.]).float_power(L.tensor([0.5, 3.])),
+               L.tensor([1., 2.], dtype=L.float64).float_power_(2)],
+    lambda L: L.tensor([1., 2.]).float_power_(2),
+    lambda L: [L.zeros(2).is_shared(), L.zeros(2).share_memory_().is_shared(), L.zeros(2).is_pinned()],
+])
+def test_tensor_properties(case):
+    check(case)
+
+
+def test_fill_diagonal_in_place_and_grad():
+    def case(L):
+        x = L.ones(3, 3, requires_grad=True)
+        y = x * 2
+        z = y.fill_diagonal_(0.)
+        z.sum().backward()
+        return [z is y, y, x.grad]
+    check(case)
+
+
+def test_pin_memory_without_gpu():
+    import jtorch
+    if jtorch.cuda.is_available():
+        t = jtorch.zeros(2)
+        assert t.pin_memory() is t
+    else:
+        check(lambda L: L.zeros(2).pin_memory())
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: [L.zeros(2, dtype=L.float64).new(), L.zeros(2, dtype=L.int32).new([1, 2]),
+               L.zeros(2, dtype=L.float64).new((1, 2)), L.zeros(1, dtype=L.int64).new([[1, 2], [3, 4]])],
+    lambda L: [L.zeros(1, dtype=L.float16).new(2, 3).shape, L.zeros(1).new(L.Size([2, 3])).shape,
+               L.zeros(1).new(2, device="cpu").dtype, L.zeros(1, requires_grad=True).new([1.]).requires_grad],
+    lambda L: L.zeros(2, dtype=L.float64).new(L.tensor([1., 2.], dtype=L.float64)),
+    lambda L: L.zeros(2).new(3.5), lambda L: L.zeros(2).new(-1),
+])
+def test_tensor_new(case):
+    check(case)
+
+
+def test_tensor_new_wrong_dtype():
+    check(lambda L: L.zeros(2, dtype=L.float64).new(L.tensor([1, 2])), message_chars=9)
