@@ -19,6 +19,8 @@ from ._settings import (are_deterministic_algorithms_enabled, get_float32_matmul
                         set_num_threads, set_warn_always, use_deterministic_algorithms)
 from ._device import device, get_default_device, set_default_device
 from ._tensor import Size, Tensor
+from ._legacy_types import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                            HalfTensor, IntTensor, LongTensor, ShortTensor)
 from . import _ops
 from ._ops._registry import TORCH_FUNCTIONS as _TORCH_FUNCTIONS
 from ._ops.random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,

@@ -269,3 +269,34 @@ def test_tensor_new(case):
 
 def test_tensor_new_wrong_dtype():
     check(lambda L: L.zeros(2, dtype=L.float64).new(L.tensor([1, 2])), message_chars=9)
+
+
+LEGACY = ["FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor", "IntTensor", "ShortTensor",
+          "CharTensor", "ByteTensor", "BoolTensor"]
+
+
+@pytest.mark.parametrize("name", LEGACY)
+def test_legacy_types(name):
+    def case(L):
+        cls = getattr(L, name)
+        made = [cls(), cls(2, 3), cls(L.Size([4])), cls([1, 0, 1]), cls([[1, 2]]) if name != "BoolTensor" else cls()]
+        return [[(t.dtype, tuple(t.shape), t.type(), isinstance(t, cls), isinstance(t, L.Tensor)) for t in made],
+                [t.tolist() for t in made[3:]], cls.dtype, repr(cls), L.typename(cls), cls.__name__,
+                isinstance(L.zeros(1, dtype=cls.dtype), cls), L.zeros(2).type(cls).type(), issubclass(cls, L.Tensor),
+                type(cls([1])) is L.Tensor, cls.is_cuda]
+    check(case)
+
+
+@pytest.mark.parametrize("case", [
+    lambda L: [isinstance(L.zeros(1), L.LongTensor), isinstance(3, L.FloatTensor),
+               isinstance(L.zeros(1, dtype=L.int64), L.LongTensor)],
+    lambda L: L.FloatTensor(3.5), lambda L: L.LongTensor(-1), lambda L: L.Tensor(L.tensor([1, 2])),
+    lambda L: L.LongTensor([1.5, 2.7]), lambda L: L.DoubleTensor(L.tensor([1., 2.], dtype=L.float64)),
+    lambda L: L.FloatTensor(2, device="cpu").shape,
+])
+def test_legacy_type_args(case):
+    check(case)
+
+
+def test_legacy_type_wrong_tensor_dtype():
+    check(lambda L: L.ByteTensor(L.tensor([1])), message_chars=9)

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _device as _dev
 from .. import _dtype as dt
+from .. import _legacy_types as _legacy
 from .._tensor import VIEW_WRITERS, Size, Tensor, apply_view_chain, scalar_type_name, write_view
 from ._dispatch import apply
 from ._registry import TORCH_FUNCTIONS, register, register_method
@@ -746,23 +747,19 @@ for _name, _target in (("float", dt.float32), ("double", dt.float64), ("half", d
     _conversion(_name, _target)
 
 
-_LEGACY_TYPE_NAMES = {"torch.FloatTensor": dt.float32, "torch.DoubleTensor": dt.float64,
-                      "torch.HalfTensor": dt.float16, "torch.BFloat16Tensor": dt.bfloat16,
-                      "torch.LongTensor": dt.int64, "torch.IntTensor": dt.int32, "torch.ShortTensor": dt.int16,
-                      "torch.CharTensor": dt.int8, "torch.ByteTensor": dt.uint8, "torch.BoolTensor": dt.bool}
-
-
 @register_method
 def type(self, dtype=None, non_blocking: bool = False, **kwargs):
     """Without arguments, the legacy type name ('torch.FloatTensor'); otherwise ``self.to(dtype)``."""
     if dtype is None:
         from .._tensor import scalar_type_name
         return f"torch.{scalar_type_name(self.dtype)}Tensor"
-    if isinstance(dtype, str):
+    if isinstance(dtype, _legacy.tensortype):
+        dtype = dtype.dtype
+    elif isinstance(dtype, str):
         name = dtype.replace("torch.cuda.", "torch.")
-        if name not in _LEGACY_TYPE_NAMES:
+        if name not in _legacy.BY_NAME:
             raise ValueError(f"invalid type: '{dtype}'")
-        dtype = _LEGACY_TYPE_NAMES[name]
+        dtype = _legacy.BY_NAME[name]
     return self.to(dtype)
 
 
