@@ -3,7 +3,10 @@ warning frequency.
 
 XLA sizes and manages its own thread pools, so the thread counts are recorded and reported back but do not
 change how many threads XLA uses. The matmul precision is forwarded to JAX's ``jax_default_matmul_precision``,
-whose three levels mean the same as PyTorch's (full float32; TF32 or 3-pass bfloat16; bfloat16).
+whose three levels mean the same as PyTorch's (full float32; TF32 or 3-pass bfloat16; bfloat16), but which
+also governs convolutions (PyTorch leaves those to ``torch.backends.cudnn.allow_tf32``). Until it is set, the
+precision reported is what JAX's default gives float32 matmuls on the default backend: "highest" on CPU,
+"high" (TF32) on NVIDIA GPUs, "medium" (bfloat16) on TPUs, where PyTorch would report "highest".
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import jax
 
 _num_threads = os.cpu_count() or 1
 _num_interop_threads = os.cpu_count() or 1
-_matmul_precision = "highest"
+_matmul_precision: str | None = None
 _deterministic = False
 _deterministic_warn_only = False
 _warn_always = False
@@ -72,6 +75,8 @@ def set_float32_matmul_precision(precision: str) -> None:
 
 
 def get_float32_matmul_precision() -> str:
+    if _matmul_precision is None:
+        return {"gpu": "high", "tpu": "medium"}.get(jax.default_backend(), "highest")
     return _matmul_precision
 
 

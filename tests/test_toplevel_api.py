@@ -71,8 +71,16 @@ def test_num_interop_threads():
     check(lambda L: isinstance(L.get_num_interop_threads(), int) and L.get_num_interop_threads() > 0)
 
 
+def test_matmul_precision_default():
+    import jax
+    import jtorch
+    if jax.default_backend() == "cpu":
+        check(lambda L: L.get_float32_matmul_precision())
+    else:
+        assert jtorch.get_float32_matmul_precision() == {"gpu": "high", "tpu": "medium"}[jax.default_backend()]
+
+
 @pytest.mark.parametrize("case", [
-    lambda L: L.get_float32_matmul_precision(),
     lambda L: [(L.set_float32_matmul_precision(p), L.get_float32_matmul_precision())
                for p in ("high", "medium", "highest")],
     lambda L: L.set_float32_matmul_precision(3),
@@ -92,13 +100,16 @@ def test_matmul_precision_unknown_warns_and_keeps():
 
 def test_matmul_precision_reaches_jax():
     import jax
-    import jtorch
+    from jtorch import _settings
+    saved = jax.config.jax_default_matmul_precision, _settings._matmul_precision
     try:
-        jtorch.set_float32_matmul_precision("medium")
+        _settings.set_float32_matmul_precision("medium")
         assert jax.config.jax_default_matmul_precision == "default"
+        _settings.set_float32_matmul_precision("highest")
+        assert jax.config.jax_default_matmul_precision == "highest"
     finally:
-        jtorch.set_float32_matmul_precision("highest")
-    assert jax.config.jax_default_matmul_precision == "highest"
+        jax.config.update("jax_default_matmul_precision", saved[0])
+        _settings._matmul_precision = saved[1]
 
 
 @pytest.mark.parametrize("case", [
