@@ -31,7 +31,8 @@ def _window(name: str, make, window_length: int, periodic: bool, dtype, layout, 
 @register(method=False)
 def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None, device=None,
                 pin_memory: bool = False, requires_grad: bool = False) -> Tensor:
-    """``0.5 - 0.5 cos(2 pi n / N)`` with N = window_length (periodic) or window_length - 1; shape ``(window_length,)``."""
+    """``0.5 - 0.5 cos(2 pi n / N)``, N = window_length if periodic else window_length - 1; shape
+    ``(window_length,)``."""
     return _window("hann_window", _w.hann, window_length, periodic, dtype, layout, device, requires_grad)
 
 
