@@ -10,11 +10,17 @@ import builtins as _builtins
 from . import _config  # noqa: F401  (JAX settings first)
 from . import _dtype
 from ._dtype import (bfloat16, bool, cdouble, cfloat, chalf, complex32, complex64, complex128, double, dtype,
-                     float, float8_e4m3fn, float8_e5m2, float16, float32, float64, get_default_dtype, half, int,
-                     int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8, uint16,
-                     uint32, uint64)
+                     finfo, float, float8_e4m3fn, float8_e5m2, float16, float32, float64, get_default_dtype, half,
+                     iinfo, int, int8, int16, int32, int64, long, promote_types, set_default_dtype, short, uint8,
+                     uint16, uint32, uint64)
+from ._settings import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
+                        get_num_interop_threads, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+                        is_warn_always_enabled, set_float32_matmul_precision, set_num_interop_threads,
+                        set_num_threads, set_warn_always, use_deterministic_algorithms)
 from ._device import device, get_default_device, set_default_device
 from ._tensor import Size, Tensor
+from ._legacy_types import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                            HalfTensor, IntTensor, LongTensor, ShortTensor)
 from . import _ops
 from ._ops._registry import TORCH_FUNCTIONS as _TORCH_FUNCTIONS
 from ._ops.random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
@@ -33,7 +39,10 @@ from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
 from ._compile import compile
 from . import func
-from .func import from_jax
+from .func import from_jax, vmap
+from . import amp
+from .amp import autocast
+from .amp.autocast_mode import is_autocast_enabled
 from . import compiler
 from ._lowrank import pca_lowrank, svd_lowrank
 
@@ -54,6 +63,20 @@ def is_tensor(obj) -> _builtins.bool:
 
 def is_floating_point(input: Tensor) -> _builtins.bool:
     return input.dtype.is_floating_point
+
+
+def is_signed(input: Tensor) -> _builtins.bool:
+    return input.dtype.is_signed
+
+
+def typename(obj, /) -> str:
+    """The legacy type string of a tensor ('torch.FloatTensor'), otherwise the object's qualified class name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", None)
+    prefix = f"{module}." if module not in ("", "builtins", "__builtin__", None) else ""
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or _builtins.type(obj).__name__
+    return prefix + name
 
 
 def is_complex(input: Tensor) -> _builtins.bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 
 import jax.numpy as jnp
 import numpy as np
@@ -185,3 +186,71 @@ def can_cast(from_: dtype, to: dtype) -> builtins.bool:
 
 def finfo_eps(d: dtype) -> builtins.float:
     return builtins.float(jnp.finfo(d.np_dtype).eps)
+
+
+def _check_info_arg(cls_name: str, type) -> None:
+    if not isinstance(type, dtype):
+        raise TypeError(f"{cls_name}(): argument 'type' (position 1) must be torch.dtype, "
+                        f"not {builtins.type(type).__name__}")
+
+
+def _g(x) -> str:
+    return f"{x:g}"
+
+
+def _unhashable(self):
+    raise TypeError(f"unhashable type: 'torch.{builtins.type(self).__name__}'")
+
+
+class finfo:
+    """Machine limits of a floating-point (or complex: of its real part) dtype, the default dtype when omitted."""
+
+    __hash__ = _unhashable
+
+    def __init__(self, type: dtype | None = None):
+        if type is None:
+            type = _default_float
+        _check_info_arg("finfo", type)
+        if type._kind not in "fc":
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
+        real = type.to_real()
+        info = jnp.finfo(real.np_dtype)
+        self.bits = real.itemsize * 8
+        self.eps = builtins.float(info.eps)
+        self.max = builtins.float(info.max)
+        self.min = builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0 ** -math.floor(info.nmant * math.log10(2))  # 10**-digits10
+        self.dtype = real.name
+
+    def __eq__(self, other) -> builtins.bool:
+        return isinstance(other, finfo) and self.dtype == other.dtype
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={_g(self.resolution)}, min={_g(self.min)}, max={_g(self.max)}, eps={_g(self.eps)}, "
+                f"smallest_normal={_g(self.smallest_normal)}, tiny={_g(self.tiny)}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype (``bits``, ``min``, ``max``, ``dtype``)."""
+
+    __hash__ = _unhashable
+
+    def __init__(self, type: dtype):
+        _check_info_arg("iinfo", type)
+        if type is bool:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if type._kind not in "ui":
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
+        info = np.iinfo(type.np_dtype)
+        self.bits = type.itemsize * 8
+        self.min = builtins.int(info.min)
+        self.max = builtins.int(info.max)
+        self.dtype = type.name
+
+    def __eq__(self, other) -> builtins.bool:
+        return isinstance(other, iinfo) and self.dtype == other.dtype
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={_g(self.min)}, max={_g(self.max)}, dtype={self.dtype})"

@@ -309,6 +309,33 @@ class Tensor:
     def element_size(self) -> int:
         return self.dtype.itemsize
 
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements (``numel() * itemsize``)."""
+        return self.numel() * self.dtype.itemsize
+
+    def share_memory_(self) -> "Tensor":
+        """``self``, marked shared: jtorch's DataLoader workers never receive tensors, so nothing moves."""
+        self.__dict__["_shared"] = True
+        return self
+
+    def is_shared(self) -> bool:
+        return self.__dict__.get("_shared", False)
+
+    def pin_memory(self, device=None) -> "Tensor":
+        """``self`` where a GPU exists (JAX stages host transfers itself); PyTorch's error without one."""
+        if not _dev.cuda_is_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        return self
+
+    def is_pinned(self, device=None) -> bool:
+        """False: jtorch holds no page-locked host copies."""
+        return False
+
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
 

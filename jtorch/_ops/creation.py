@@ -296,17 +296,30 @@ def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_g
     return _filled(_size_args((size,)), 0, dtype or self.dtype, device or self.device, requires_grad)
 
 
-def _legacy_tensor_array(args: tuple, device):
-    """The array for the legacy ``torch.Tensor(...)`` constructor: default float dtype."""
-    dtype = dt.get_default_dtype()
+def _legacy_tensor_array(args: tuple, device, dtype: dt.dtype | None = None):
+    """The array for the legacy constructors ``torch.Tensor(...)`` (default float dtype), ``torch.FloatTensor(...)``
+    and ``t.new(...)`` (``dtype``): no arguments give an empty tensor, ints or a Size uninitialised sizes, one
+    sequence its data, one tensor itself (which must have ``dtype`` when given)."""
+    want = dtype or dt.get_default_dtype()
     if not args:
-        return _to_device_array(np.zeros((0,), dtype.np_dtype), device)
+        return _to_device_array(np.zeros((0,), want.np_dtype), device)
     if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
         data = args[0]
         if isinstance(data, Tensor):
+            if dtype is not None and data.dtype is not dtype:
+                raise TypeError(f"expected {dtype} (got {data.dtype})")
             return data._value
-        return _to_device_array(_as_numpy(data, dtype), device)
-    return _to_device_array(np.zeros(_size_args(args), dtype.np_dtype), device)
+        if isinstance(data, numbers.Number):
+            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+        return _to_device_array(_as_numpy(data, want), device)
+    return _to_device_array(np.zeros(_size_args(args), want.np_dtype), device)
+
+
+@register_method
+def new(self, *args, device=None) -> Tensor:
+    """The legacy constructor with this tensor's dtype and device: ``new()`` is empty, ``new(2, 3)`` an
+    uninitialised (2, 3) tensor, ``new([1, 2])`` a copy of the data, ``new(other)`` ``other`` itself."""
+    return _finish(_legacy_tensor_array(args, device or self.device, self.dtype), False)
 
 
 # ------------------------------------------------------------------ ranges

@@ -468,6 +468,34 @@ def masked_fill(input, mask, value) -> Tensor:
     return apply(_masked_fill, input, mask, _scalar_or_tensor(value), saves=False, name="MaskedFillBackward0")
 
 
+def _fill_diagonal(a, *, value, wrap):
+    numel = a.size
+    if a.ndim == 2:
+        rows, cols = a.shape
+        step, end = cols + 1, (numel if wrap else min(cols * cols, numel))
+    else:
+        step, end = sum(a.shape[0] ** k for k in range(a.ndim)), numel
+    mask = np.zeros(numel, bool)
+    mask[0:end:step] = True
+    return jnp.where(mask.reshape(a.shape), jnp.asarray(value).astype(a.dtype), a)
+
+
+def fill_diagonal(input, fill_value, wrap: bool = False) -> Tensor:
+    """``input`` with ``fill_value`` on its main diagonal (all dims equal beyond 2-D); with ``wrap``, a tall
+    matrix's diagonal restarts every ``cols + 1`` rows. Used as ``Tensor.fill_diagonal_``."""
+    if input.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if input.ndim > 2 and len(set(input.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return apply(_fill_diagonal, input, static=(("value", fill_value), ("wrap", bool(wrap))), saves=False,
+                 name="FillBackward")
+
+
+register(fill_diagonal, function=False, method=False, inplace=True)
+
+
 def _masked_scatter(a, mask, source):
     a, mask = jnp.broadcast_arrays(a, mask)
     flat = mask.reshape(-1)

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _dtype as dt
-from .._tensor import Tensor
+from .._tensor import Tensor, scalar_type_name
 from ._dispatch import apply
 from ._registry import register, register_method
 from ._util import check_broadcast, float_dtype, np_dtype, operand, result_dtype, write_out
@@ -195,11 +195,21 @@ def _pow_impl(a, b, *, dtype):
     return jnp.power(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
 
 
-@register(method=False)
+@register
 def float_power(input, exponent, *, out=None) -> Tensor:
     """``input ** exponent`` computed in double precision."""
     d = dt.complex128 if any(isinstance(x, Tensor) and x.dtype.is_complex for x in (input, exponent)) else dt.float64
     return write_out(apply(_pow_impl, operand(input), operand(exponent), static=(("dtype", np_dtype(d)),)), out)
+
+
+@register_method
+def float_power_(self, exponent) -> Tensor:
+    """In place ``self ** exponent``; ``self`` must already be float64 (complex128 for a complex result)."""
+    result = float_power(self, exponent)
+    if result.dtype is not self.dtype:
+        raise RuntimeError(f"the base given to float_power_ has dtype {scalar_type_name(self.dtype)} but the "
+                           f"operation's result requires dtype {scalar_type_name(result.dtype)}")
+    return self._commit_inplace(result)
 
 
 # ------------------------------------------------------------------ comparison (bool results)

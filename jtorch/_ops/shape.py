@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import _device as _dev
 from .. import _dtype as dt
+from .. import _legacy_types as _legacy
 from .._tensor import VIEW_WRITERS, Size, Tensor, apply_view_chain, scalar_type_name, write_view
 from ._dispatch import apply
 from ._registry import TORCH_FUNCTIONS, register, register_method
@@ -339,6 +340,15 @@ Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))
 Tensor.mT = property(_matrix_transpose)
 Tensor.H = property(lambda self: Tensor.conj(self.T) if self.is_complex() else self.T)
 Tensor.mH = property(lambda self: Tensor.conj(self.mT) if self.is_complex() else self.mT)
+
+
+@register
+def adjoint(input) -> Tensor:
+    """The conjugate transpose of the last two dims, a view; shape ``(*, n, m)`` from ``(*, m, n)``."""
+    if input.ndim < 2:
+        raise RuntimeError("tensor.adjoint() is only supported on matrices or batches of matrices. "
+                           f"Got {input.ndim}-D tensor.")
+    return input.mH
 
 
 # ------------------------------------------------------------------ expand / repeat
@@ -737,23 +747,19 @@ for _name, _target in (("float", dt.float32), ("double", dt.float64), ("half", d
     _conversion(_name, _target)
 
 
-_LEGACY_TYPE_NAMES = {"torch.FloatTensor": dt.float32, "torch.DoubleTensor": dt.float64,
-                      "torch.HalfTensor": dt.float16, "torch.BFloat16Tensor": dt.bfloat16,
-                      "torch.LongTensor": dt.int64, "torch.IntTensor": dt.int32, "torch.ShortTensor": dt.int16,
-                      "torch.CharTensor": dt.int8, "torch.ByteTensor": dt.uint8, "torch.BoolTensor": dt.bool}
-
-
 @register_method
 def type(self, dtype=None, non_blocking: bool = False, **kwargs):
     """Without arguments, the legacy type name ('torch.FloatTensor'); otherwise ``self.to(dtype)``."""
     if dtype is None:
         from .._tensor import scalar_type_name
         return f"torch.{scalar_type_name(self.dtype)}Tensor"
-    if isinstance(dtype, str):
+    if isinstance(dtype, _legacy.tensortype):
+        dtype = dtype.dtype
+    elif isinstance(dtype, str):
         name = dtype.replace("torch.cuda.", "torch.")
-        if name not in _LEGACY_TYPE_NAMES:
+        if name not in _legacy.BY_NAME:
             raise ValueError(f"invalid type: '{dtype}'")
-        dtype = _LEGACY_TYPE_NAMES[name]
+        dtype = _legacy.BY_NAME[name]
     return self.to(dtype)
 
 
@@ -1192,6 +1198,34 @@ def resolve_conj(input) -> Tensor:
 def resolve_neg(input) -> Tensor:
     """``input`` itself: jtorch never holds a lazily negated tensor."""
     return input
+
+
+@register
+def is_conj(input) -> bool:
+    """False: jtorch's ``conj`` computes its result, it never sets a lazy conjugate bit."""
+    return False
+
+
+@register
+def is_neg(input) -> bool:
+    """False: jtorch never holds a lazily negated tensor."""
+    return False
+
+
+@register
+def is_same_size(input, other) -> bool:
+    """Whether ``input`` and ``other`` have the same shape."""
+    return input.shape == other.shape
+
+
+@register
+def is_nonzero(input) -> bool:
+    """The truth value of a one-element tensor."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_nonzero(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    if input.numel() == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+    return bool(input)
 
 
 @register_method
