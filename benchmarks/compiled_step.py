@@ -12,6 +12,7 @@ Prints a markdown table of median milliseconds per step and ratios, plus first-c
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import time
 from functools import partial
@@ -142,6 +143,8 @@ def _layer_norm(h, w, b, eps=1e-5):
 
 
 def timed(fn, steps: int) -> float:
+    """Mean ms per call over ``steps`` calls, timed after collecting the garbage earlier blocks left."""
+    gc.collect()
     start = time.perf_counter()
     for _ in range(steps):
         out = fn()
