@@ -2507,13 +2507,15 @@ def _mha_shape_check(query: Tensor, key: Tensor, value: Tensor, key_padding_mask
 
 
 def _mha(query, key, value, w_in, b_in, w_q, w_k, w_v, bias_k, bias_v, w_out, b_out, static_k, static_v,
-         attn_mask, key_padding_mask, rng, *, heads, zero_attn, dropout_p, need_weights, average, causal, batched):
+         attn_mask, key_padding_mask, rng, *, heads, zero_attn, dropout_p, need_weights, average, causal, batched,
+         batch_first):
     if not batched:
         query = query[:, None]
         key, value = (None, None) if key is None else (key[:, None], value[:, None])
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask[None]
-    tgt_len, bsz, embed = query.shape
+    seq_axis = 1 if batch_first else 0  # of query, key and value: (len, N, E), or (N, len, E) batch first
+    tgt_len, bsz, embed = query.shape[seq_axis], query.shape[1 - seq_axis], query.shape[2]
     head_dim = embed // heads
     if key is None:  # self-attention: one projection by the packed weight, as PyTorch does
         q, k, v = jnp.split(_linear(query, w_in, b_in), 3, axis=-1)
@@ -2523,11 +2525,13 @@ def _mha(query, key, value, w_in, b_in, w_q, w_k, w_v, bias_k, bias_v, w_out, b_
         b_q, b_k, b_v = (None,) * 3 if b_in is None else jnp.split(b_in, 3)
         q, k, v = _linear(query, w_q, b_q), _linear(key, w_k, b_k), _linear(value, w_v, b_v)
     if bias_k is not None:
-        k = jnp.concatenate([k, jnp.broadcast_to(bias_k, (1, bsz, embed))])
-        v = jnp.concatenate([v, jnp.broadcast_to(bias_v, (1, bsz, embed))])
+        one_key = (bsz, 1, embed) if batch_first else (1, bsz, embed)
+        k = jnp.concatenate([k, jnp.broadcast_to(bias_k, one_key)], axis=seq_axis)
+        v = jnp.concatenate([v, jnp.broadcast_to(bias_v, one_key)], axis=seq_axis)
 
-    def split_heads(x):  # (len, N, E) -> (N, heads, len, head_dim)
-        return x.reshape(x.shape[0], bsz, heads, head_dim).transpose(1, 2, 0, 3)
+    def split_heads(x):  # (len, N, E) or (N, len, E) -> (N, heads, len, head_dim)
+        x = x.reshape(x.shape[:2] + (heads, head_dim))
+        return x.transpose(0, 2, 1, 3) if batch_first else x.transpose(1, 2, 0, 3)
 
     q = split_heads(q)
     k = split_heads(k) if static_k is None else static_k.reshape(bsz, heads, -1, head_dim)
@@ -2550,7 +2554,8 @@ def _mha(query, key, value, w_in, b_in, w_q, w_k, w_v, bias_k, bias_v, w_out, b_
     # the weights path is PyTorch's plain softmax (NaN rows when every key is masked); without weights it is
     # its fused kernel, which gives zeros there
     w = _attention_weights(_masked_scores(s, mask, causal), rng, dropout_p=dropout_p, safe=not need_weights)
-    out = jnp.matmul(w, v).transpose(2, 0, 1, 3).reshape(tgt_len, bsz, embed)
+    out = jnp.matmul(w, v).transpose((0, 2, 1, 3) if batch_first else (2, 0, 1, 3))
+    out = out.reshape(out.shape[:2] + (embed,))
     out = _linear(out, w_out, b_out)
     if not batched:
         out, w = out[:, 0], w[0]
@@ -2576,10 +2581,25 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
     ``key_padding_mask`` (N, S) and ``attn_mask`` (L, S) or (N * num_heads, L, S) are bool (True: masked)
     or float (added to the scores).
     """
+    return _multi_head_attention(batch_first=False, **locals())
+
+
+def _multi_head_attention(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+                          in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+                          bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor,
+                          out_proj_bias: Tensor | None, training: bool, key_padding_mask: Tensor | None,
+                          need_weights: bool, attn_mask: Tensor | None, use_separate_proj_weight: bool,
+                          q_proj_weight: Tensor | None, k_proj_weight: Tensor | None, v_proj_weight: Tensor | None,
+                          static_k: Tensor | None, static_v: Tensor | None, average_attn_weights: bool,
+                          is_causal: bool, batch_first: bool) -> tuple[Tensor, Tensor | None]:
+    """:func:`multi_head_attention_forward`; with ``batch_first``, batched query, key and value are (N, L, E),
+    (N, S, Ek), (N, S, Ev) and the output (N, L, E)."""
     batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
-    tgt_len, embed_dim = query.shape[0], query.shape[-1]
-    bsz = query.shape[1] if batched else 1
-    src_len = key.shape[0]
+    batch_first = batch_first and batched
+    seq_axis = 1 if batch_first else 0
+    tgt_len, embed_dim = query.shape[seq_axis], query.shape[-1]
+    bsz = query.shape[1 - seq_axis] if batched else 1
+    src_len = key.shape[seq_axis]
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", _none_or_dtype(attn_mask), "attn_mask",
                                        query.dtype)
     if is_causal and attn_mask is None:
@@ -2615,8 +2635,9 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
             raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got {static.shape[0]}")
         if static.shape[2] != head_dim:
             raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {static.shape[2]}")
-    if batched and key.shape[1] != bsz:
-        raise RuntimeError(f"Expected key and value to have batch size {bsz} like query, but got {key.shape[1]}")
+    if batched and key.shape[1 - seq_axis] != bsz:
+        raise RuntimeError(f"Expected key and value to have batch size {bsz} like query, but got "
+                           f"{key.shape[1 - seq_axis]}")
     keys, values = ((s.shape[1] if s is not None else src_len + (bias_k is not None)) for s in (static_k, static_v))
     if keys != values:
         raise RuntimeError(f"Expected as many keys as values, but got {keys} and {values}")
@@ -2642,7 +2663,7 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
                 bias_k, bias_v, out_proj_weight, out_proj_bias, static_k, static_v, attn_mask, key_padding_mask, rng,
                 static=(("heads", num_heads), ("zero_attn", bool(add_zero_attn)), ("dropout_p", p),
                         ("need_weights", bool(need_weights)), ("average", bool(average_attn_weights)),
-                        ("causal", bool(is_causal)), ("batched", batched)))
+                        ("causal", bool(is_causal)), ("batched", batched), ("batch_first", batch_first)))
     return out if need_weights else (out, None)
 
 

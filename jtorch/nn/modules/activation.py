@@ -233,26 +233,17 @@ class MultiheadAttention(Module):
         ``key_padding_mask`` (N, S): True (or -inf) hides a key; ``attn_mask`` (L, S) or (N * num_heads, L, S):
         True (or -inf) forbids a position; ``is_causal`` says ``attn_mask`` is the causal mask.
         """
-        batched = query.ndim == 3
         key_padding_mask = F._canonical_mask(key_padding_mask, "key_padding_mask", F._none_or_dtype(attn_mask),
                                              "attn_mask", query.dtype)
         attn_mask = F._canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
-        if self.batch_first and batched:  # self-attention stays recognisable: one transpose for a shared input
-            same_kv = key is value
-            same_qk = same_kv and query is key
-            query = query.transpose(1, 0)
-            key = query if same_qk else key.transpose(1, 0)
-            value = key if same_kv else value.transpose(1, 0)
-        separate = {} if self._qkv_same_embed_dim else {
-            "use_separate_proj_weight": True, "q_proj_weight": self.q_proj_weight,
-            "k_proj_weight": self.k_proj_weight, "v_proj_weight": self.v_proj_weight}
-        output, weights = F.multi_head_attention_forward(
+        output, weights = F._multi_head_attention(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias, self.bias_k,
             self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,
             training=self.training, key_padding_mask=key_padding_mask, need_weights=need_weights,
-            attn_mask=attn_mask, average_attn_weights=average_attn_weights, is_causal=is_causal, **separate)
-        if self.batch_first and batched:
-            output = output.transpose(1, 0)
+            attn_mask=attn_mask, use_separate_proj_weight=not self._qkv_same_embed_dim,
+            q_proj_weight=self.q_proj_weight, k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight,
+            static_k=None, static_v=None, average_attn_weights=average_attn_weights, is_causal=is_causal,
+            batch_first=self.batch_first)
         return output, weights
 
     def merge_masks(self, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
