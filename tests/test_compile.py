@@ -151,11 +151,80 @@ def test_fresh_grads_reuse_their_buffers_unless_something_else_holds_them():
     assert model.weight.grad.jax().unsafe_buffer_pointer() == address  # the previous grad's buffer, written over
 
     held_array, held_numpy = model.weight.grad.jax(), model.weight.grad.numpy()
+    held_tensor = model.weight.grad
     kept = held_numpy.copy()
     step(torch.full((2, 4), 5.0))
     np.testing.assert_array_equal(np.asarray(held_array), kept)  # still readable and unchanged
     np.testing.assert_array_equal(held_numpy, kept)
+    np.testing.assert_array_equal(held_tensor.numpy(), kept)  # as in PyTorch, zero_grad() let go of it
+    assert model.weight.grad is not held_tensor
     assert not np.array_equal(model.weight.grad.numpy(), kept)
+
+
+def _grads_outside_the_step(lib, compile_fn, pattern: str):
+    """Parameters and gradients after steps whose ``.grad`` slots the caller manages: ``zero_grad`` before each
+    call (``each``), every other call (``accumulate``), or never (``never``); the compiled function only runs
+    forward and backward."""
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 2))
+    with lib.no_grad():
+        for i, p in enumerate(model.parameters()):
+            p.copy_(lib.linspace(-0.5, 0.5, p.numel()).reshape(p.shape) * (i + 1))
+    opt = lib.optim.SGD(model.parameters(), lr=0.1)
+
+    def forward_backward(x):
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        return loss
+    fn = compile_fn(forward_backward)
+    seen = []
+    for i in range(6):
+        if pattern == "each" or (pattern == "accumulate" and i % 2 == 0):
+            opt.zero_grad()
+        fn(lib.linspace(-1.0, 1.0, 6).reshape(2, 3) * (i + 1))
+        seen.append([p.grad.numpy().copy() for p in model.parameters()])
+        if pattern != "never" and (pattern == "each" or i % 2 == 1):
+            opt.step()
+    return seen + [[p.detach().numpy().copy() for p in model.parameters()]]
+
+
+@pytest.mark.parametrize("pattern", ["each", "accumulate", "never"])
+def test_grad_slots_emptied_between_calls_are_filled_as_in_eager(pattern):
+    import torch as reference
+    want = _grads_outside_the_step(reference, lambda f: f, pattern)
+    got = _grads_outside_the_step(torch, torch.compile, pattern)
+    for w_step, g_step in zip(want, got):
+        for w, g in zip(w_step, g_step):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+def test_grads_of_fresh_argument_tensors_are_set_every_call():
+    import torch as reference
+
+    def grads(lib, compile_fn):
+        def f(x, w):
+            loss = (x * w).sum() + (x ** 2).sum()
+            loss.backward()
+            return loss
+        fn = compile_fn(f)
+        w = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        out = []
+        for i in range(4):
+            x = (lib.tensor([0.5, 1.0, 1.5]) * (i + 1)).requires_grad_()
+            fn(x, w)
+            out.append((x.grad.tolist(), w.grad.tolist()))
+        return out
+    np.testing.assert_allclose(grads(torch, torch.compile), grads(reference, lambda f: f), rtol=1e-6)
+
+
+def test_grad_slot_patterns_trace_once_each():
+    fn = torch.compile(lambda x: model(x).sum().backward())
+    model = nn.Linear(3, 2)
+    for i in range(8):
+        if i % 2 == 0:
+            model.zero_grad()
+        fn(torch.ones(2, 3))
+    assert fn.trace_count == 2  # one program creates the .grads, one adds to them
 
 
 def test_compiled_module_forward_is_differentiable_and_updates_buffers():
@@ -296,7 +365,8 @@ def test_activations_do_not_outlive_backward_nor_become_program_outputs():
         step()
     (program,) = step._programs.values()
     n_params = len(list(model.parameters()))
-    assert len(program.rebind) == 3 * n_params  # parameters, momentum buffers, gradients
+    assert len(program.rebind) == 2 * n_params  # parameters, momentum buffers
+    assert program.grads.n_outputs == n_params  # a new .grad for each parameter
 
 
 def test_compiled_forward_treats_no_grad_code_as_constant():

@@ -5,8 +5,11 @@ buffers, gradients, optimizer state, the RNG key...) and whether it runs ``backw
 any lazily made state. Later calls trace the function once per signature with those boxes' arrays as inputs
 (a box read during the trace that is not an input aborts it; the call then runs eagerly, and the next one
 traces again with the box lifted). The program returns the function's outputs, the new arrays of every input
-box it changed, and of every tensor it created that outlives it (a fresh ``.grad``); each call rebinds those
-boxes, so outside references stay valid.
+box it changed, and of every tensor it created that outlives it; each call rebinds those boxes, so outside
+references stay valid. A ``.grad`` is a slot of its leaf, not a box: which leaves have one is part of the
+signature, the program reads the ``.grad`` present at each call, and afterwards each leaf's ``.grad`` is
+updated in place (accumulation), replaced by a new tensor (a gradient made after ``zero_grad()``), or cleared,
+as the traced run did.
 
 Two kinds of program: a function that runs ``backward`` (a training step) is one jitted program whose
 changed state is donated and whose outputs come back detached; any other function (a forward) is recorded
@@ -47,8 +50,8 @@ class _Program:
     lists: read the input boxes, run the program, rebind the changed boxes."""
 
     def __init__(self, fn, inputs, scalar_slots, out_tree, out_kinds, rebind, host_calls, host_arg_slots,
-                 differentiable, donate, placement=None, input_ids=(), escaped=()):
-        self.inputs = inputs              # boxes whose arrays are read (state, then argument tensors)
+                 differentiable, donate, placement=None, input_ids=(), escaped=(), grads=None):
+        self.inputs = inputs              # state boxes whose arrays are read
         self.scalar_slots = scalar_slots  # (container, key) hyperparameters passed as float64 scalars
         self.out_tree = out_tree
         self.out_kinds = out_kinds        # per output leaf: ("tensor", requires_grad) or ("const", value)
@@ -62,6 +65,7 @@ class _Program:
         self.host_arg_slots = host_arg_slots
         self.differentiable = differentiable
         self.fn = fn
+        self.grads = grads
         self.spares: list = []
         if differentiable:
             self.jitted = None
@@ -71,7 +75,7 @@ class _Program:
             # the previous call's arrays of the tensors the program creates (fresh ``.grad``s) are donated as
             # unread inputs, so that XLA writes the new values into those buffers instead of fresh ones
             self.spares = list(escaped)
-            first_spare = len(input_ids)  # state, scalars, then argument tensors
+            first_spare = len(input_ids)  # state, scalars, then the given tensors (.grads, arguments)
             spare_args = tuple(range(first_spare, first_spare + len(self.spares)))
             self.jitted = jax.jit(lambda *flat: fn(*flat[:first_spare]), donate_argnums=donate + spare_args,
                                   keep_unused=True)
@@ -84,26 +88,40 @@ class _Program:
             fn(*args, **kwargs)
         scalars = [float(c[k]) for c, k in self.scalar_slots]
         n_outs = len(self.out_requires)
+        leaves = self.grads.leaves(self.inputs, arg_tensors)
         if self.differentiable:
             from .._ops._dispatch import apply
+            grads = [leaves[k]._grad for k, *_ in self.grads.given]
             n_fixed = len(self.inputs) + len(scalars)
-            saves = self.saves + tuple(range(n_fixed, n_fixed + len(arg_tensors)))
-            results = apply(self.fn, *self.inputs, *scalars, *arg_tensors, name="CompiledFunctionBackward",
+            saves = self.saves + tuple(range(n_fixed, n_fixed + len(grads) + len(arg_tensors)))
+            results = apply(self.fn, *self.inputs, *scalars, *grads, *arg_tensors, name="CompiledFunctionBackward",
                             saves=saves)
             results = results if isinstance(results, tuple) else (results,)
             outs = [r if req else Tensor._make(r._array) for r, req in zip(results[:n_outs], self.out_requires)]
             new_arrays = [r._array for r in results[n_outs:]]
         else:
-            arrays = self.jitted(*[t._value for t in self.inputs], *scalars, *[t._value for t in arg_tensors],
-                                 *[_spare(t._array) for t in self.spares])
+            arrays = self.jitted(*self.input_arrays(arg_tensors, scalars, leaves))
             outs = [Tensor._make(a) for a in arrays[:n_outs]]
             new_arrays = arrays[n_outs:]
         self._rebind(new_arrays)
+        n_rebound = len(self.rebind)
+        n_grads = self.grads.n_outputs
+        self.grads.update(leaves, new_arrays[n_rebound:n_rebound + n_grads])
         if self.after_calls:
-            self._run_after_calls(new_arrays[len(self.rebind):])
+            self._run_after_calls(new_arrays[n_rebound + n_grads:])
         it = iter(outs)
         leaves = [next(it) if kind[0] == "tensor" else kind[1] for kind in self.out_kinds]
         return jax.tree_util.tree_unflatten(self.out_tree, leaves)
+
+    def input_arrays(self, arg_tensors: list, scalars: list | None = None, leaves: list | None = None) -> list:
+        """The jitted program's flat inputs for a call with ``arg_tensors``: state, hyperparameters, the leaves'
+        ``.grad``s, the arguments, then the buffers to write new tensors into."""
+        if scalars is None:
+            scalars = [float(c[k]) for c, k in self.scalar_slots]
+        if leaves is None:
+            leaves = self.grads.leaves(self.inputs, arg_tensors)
+        return [*[t._value for t in self.inputs], *scalars, *self.grads.arrays(leaves),
+                *[t._value for t in arg_tensors], *[_spare(t._array) for t in self.spares]]
 
     def _rebind(self, arrays) -> None:
         """Give each box its new array, as an in-place write: versions move on, views re-derive."""
@@ -136,6 +154,58 @@ def _spare(array):
 _SOLE_OWNER_REFS = 3  # the tensor's slot, _spare's parameter, getrefcount's argument
 
 
+class _GradSlots:
+    """The ``.grad`` slots of a program's leaves (state and argument tensors that require grad).
+
+    ``owners`` locates each leaf: ``(False, i)`` is state box ``i``, ``(True, j)`` argument tensor ``j``.
+    ``present`` lists the leaves that had a ``.grad`` when the program was traced (the signature guarantees it
+    at every call): those arrays are inputs. ``actions`` says what the traced run left in each slot that it
+    changed: ``_UPDATED`` (the same tensor, new values), ``_NEW`` (a new tensor) or ``_CLEARED`` (None).
+    ``donated`` flags the present ``.grad``s whose arrays the program may write over (updated or replaced)."""
+
+    def __init__(self, owners: list, present: list, actions: list, donated: list):
+        self.owners, self.present, self.actions = owners, present, actions
+        self.n_outputs = sum(action is not _CLEARED for _, action in actions)
+        by_owner = dict(actions)
+        self.given = [(k, d, by_owner.get(k) is _NEW) for k, d in zip(present, donated)]
+
+    def leaves(self, state: list, arg_tensors: list) -> list:
+        return [arg_tensors[i] if is_arg else state[i] for is_arg, i in self.owners]
+
+    def arrays(self, leaves: list) -> list:
+        """The present ``.grad``s' arrays as the program takes them: a donated one is copied first while
+        something else holds its array (``.numpy()``, ``.jax()``) or, when the slot gets a new tensor, the
+        tensor itself (a ``g = p.grad`` that must keep its values)."""
+        arrays = []
+        for k, donated, replaced in self.given:
+            leaf = leaves[k]
+            # references counted: the leaf's slot (or the tensor's), and getrefcount's argument
+            held = (sys.getrefcount(leaf._grad._array) > 2 or (replaced and sys.getrefcount(leaf._grad) > 2)
+                    or leaf._grad._view is not None)
+            if donated and held:
+                arrays.append(jax.numpy.array(leaf._grad._value, copy=True))
+            else:
+                arrays.append(leaf._grad._value)
+        return arrays
+
+    def update(self, leaves: list, arrays) -> None:
+        """Fill the slots the program changed with its new arrays."""
+        values = iter(arrays)
+        for k, action in self.actions:
+            leaf = leaves[k]
+            if action is _CLEARED:
+                leaf._grad = None
+            elif action is _NEW:
+                leaf._grad = Tensor._make(next(values))
+            else:
+                grad = leaf._grad
+                grad._array = next(values)
+                grad._version_counter[0] += 1
+
+
+_UPDATED, _NEW, _CLEARED = "updated", "new", "cleared"
+
+
 class CompiledFunction:
     """``fn`` compiled: call it as ``fn``. ``trace_count`` counts the programs traced so far."""
 
@@ -144,6 +214,7 @@ class CompiledFunction:
         self.fullgraph = fullgraph
         self.trace_count = 0
         self._state: dict = {}          # id -> pre-existing Tensor the function reads
+        self._leaves: list = []         # the state tensors that required grad when found (their .grad slots)
         self._scalar_slots: dict = {}   # (id(container), key) -> (container, key)
         self._programs: dict = {}
         self._recorded = False
@@ -192,7 +263,7 @@ class CompiledFunction:
         for leaf in leaves:
             if isinstance(leaf, Tensor):
                 a = leaf._value
-                parts.append((a.shape, a.dtype, leaf.requires_grad))
+                parts.append((a.shape, a.dtype, leaf.requires_grad, leaf._grad is None))
             else:
                 try:
                     hash(leaf)
@@ -200,7 +271,8 @@ class CompiledFunction:
                 except TypeError:
                     parts.append(("id", id(leaf)))
         modes = tuple(m.training for m in self._guarded_modules())
-        return (treedef, tuple(parts), modes, grad_mode.is_grad_enabled(), len(self._state),
+        grads = tuple(t._grad is None if t._requires_grad else None for t in self._leaves)
+        return (treedef, tuple(parts), modes, grads, grad_mode.is_grad_enabled(), len(self._state),
                 len(self._scalar_slots))
 
     def _guarded_modules(self) -> list:
@@ -218,7 +290,13 @@ class CompiledFunction:
         with cap_mod.capturing(cap):
             out = self.fn(*args, **kwargs)
         counters["eager_runs"] += 1
-        self._state.update(cap.discovered)
+        # a leaf's .grad is not state of its own: each call reads whichever tensor the slot holds
+        seen = [*self._state.values(), *cap.discovered.values(), *cap.lifted.values()]
+        grads = {id(t._grad) for t in seen if t._grad is not None}
+        self._state.update((i, t) for i, t in cap.discovered.items() if i not in grads)
+        for i in grads:
+            self._state.pop(i, None)
+        self._leaves = [t for t in self._state.values() if t._requires_grad and t.grad_fn is None]
         self._scalar_slots.update(cap.scalar_slots)
         if cap.placement is not None:
             self._axis_env = tuple(dict.fromkeys(self._axis_env + tuple(cap.placement.axis_env)))
@@ -231,7 +309,13 @@ class CompiledFunction:
     def _trace(self, args, kwargs, leaves, treedef, arg_tensors) -> _Program:
         arg_ids = {id(t) for t in arg_tensors}
         state = [t for i, t in self._state.items() if i not in arg_ids]
-        boxes = state + arg_tensors
+        owners = ([(False, i) for i, t in enumerate(state) if t._requires_grad and t.grad_fn is None]
+                  + [(True, j) for j, t in enumerate(arg_tensors) if t._requires_grad and t.grad_fn is None])
+        grad_leaves = [arg_tensors[i] if is_arg else state[i] for is_arg, i in owners]
+        present = [k for k, t in enumerate(grad_leaves) if t._grad is not None]
+        starts = [t._grad for t in grad_leaves]
+        grads = [starts[k] for k in present]
+        boxes = state + grads + arg_tensors
         slots = list(self._scalar_slots.values())
         differentiable = self._differentiable
         snapshot = [_Snapshot(t) for t in boxes]
@@ -253,7 +337,8 @@ class CompiledFunction:
                 result = [self.fn(*args, **kwargs)]
             layout["placement"] = cap.placement
             with cap_mod.paused():
-                return _collect_outputs(result, boxes, inputs, cap, differentiable, layout)
+                return _collect_outputs(result, boxes, inputs, cap, differentiable, layout, grad_leaves, starts,
+                                        dict(zip(map(id, grads), inputs[len(state):])))
 
         in_avals = ([jax.ShapeDtypeStruct(t._array.shape, t._array.dtype) for t in state]
                     + [jax.ShapeDtypeStruct((), np.float64, weak_type=True)] * len(slots)
@@ -274,7 +359,7 @@ class CompiledFunction:
                 s.restore(structure=True)
             raise
         for s in snapshot:
-            s.restore(structure=False)
+            s.restore(structure=True)  # the program's run fills the .grad slots
         self.trace_count += 1
         counters["traces"] += 1
         program_fn = jax_core.jaxpr_as_fun(closed)
@@ -282,25 +367,35 @@ class CompiledFunction:
         def fn(*flat):
             return tuple(program_fn(*flat))
         changed_ids = {id(t) for t in layout["changed"]}
-        donate = tuple(i for i, t in enumerate(state) if id(t) in changed_ids) if not differentiable else ()
+        actions = layout["grad_actions"]
+        written = {k for k, action in actions if action is not _CLEARED}
+        donated = [not differentiable and k in written for k in present]
+        first_grad = len(state) + len(slots)
+        donate = () if differentiable else (
+            tuple(i for i, t in enumerate(state) if id(t) in changed_ids)
+            + tuple(first_grad + j for j, d in enumerate(donated) if d))
         host_arg_slots = {id(leaves_): slots_ for leaves_, slots_ in layout["host_arg_slots"]}
         placement = layout.get("placement")
         if placement is not None and differentiable:
             raise NotImplementedError("jtorch.compile of a forward that runs DataParallel or DistributedDataParallel "
                                       "is not supported yet: compile the whole training step (with backward), or "
                                       "wrap the compiled module instead")
-        input_ids = [id(t) for t in state] + [None] * len(slots) + [id(t) for t in arg_tensors]
+        input_ids = [id(t) for t in state] + [None] * len(slots) + [id(t) for t in grads + arg_tensors]
         program = _Program(fn, state, slots, layout["out_tree"], layout["out_kinds"],
                            layout["changed"] + layout["escaped"], layout["host_calls"], host_arg_slots,
-                           differentiable, donate, placement, input_ids, layout["escaped"])
+                           differentiable, donate, placement, input_ids, layout["escaped"],
+                           _GradSlots(owners, present, actions, donated))
         return program
 
 
-def _collect_outputs(result: list, boxes, inputs, cap, differentiable, layout) -> list:
-    """The flat outputs of a traced run: returned tensors, changed boxes, escaped tensors, deferred args.
+def _collect_outputs(result: list, boxes, inputs, cap, differentiable, layout, grad_leaves, starts,
+                     grad_inputs) -> list:
+    """The flat outputs of a traced run: returned tensors, changed boxes, escaped tensors, the leaves' new
+    ``.grad``s, deferred args.
 
     ``result`` holds the function's return value and is emptied, so that a returned tensor nothing else
-    keeps alive does not count as escaped."""
+    keeps alive does not count as escaped. ``starts`` holds each leaf's ``.grad`` before the run, and
+    ``grad_inputs`` maps each of those present to its input array."""
     out = result.pop()
     out_leaves, out_tree = jax.tree_util.tree_flatten(out)
     arrays = [leaf._value for leaf in out_leaves if isinstance(leaf, Tensor)]
@@ -309,7 +404,7 @@ def _collect_outputs(result: list, boxes, inputs, cap, differentiable, layout) -
     changed = []
     for t, a in zip(boxes, inputs):
         final = t._value
-        if final is not a:
+        if final is not a and id(t) not in grad_inputs:
             changed.append(t)
             arrays.append(final)
     host_calls, host_arg_slots, host_arrays = [], [], []
@@ -326,13 +421,27 @@ def _collect_outputs(result: list, boxes, inputs, cap, differentiable, layout) -
             host_calls.append((before, fn, args, kwargs, None, None))
     del out, out_leaves
     gc.collect()
-    escaped = [t for t in cap.alive_created() if _is_tracer(t._array) and t._view is None]
+    grad_actions, grad_arrays = [], []
+    for k, (leaf, start) in enumerate(zip(grad_leaves, starts)):
+        final = leaf._grad
+        if final is None:
+            if start is not None:
+                grad_actions.append((k, _CLEARED))
+        elif final is not start:
+            grad_actions.append((k, _NEW))
+            grad_arrays.append(final._value)
+        elif final._value is not grad_inputs[id(final)]:
+            grad_actions.append((k, _UPDATED))
+            grad_arrays.append(final._value)
+    new_grads = {id(leaf._grad) for leaf in grad_leaves}
+    escaped = [t for t in cap.alive_created()
+               if _is_tracer(t._array) and t._view is None and id(t) not in new_grads]
     for t in escaped:
         t.grad_fn = None
         arrays.append(t._array)
     layout.update(out_tree=out_tree, out_kinds=kinds, changed=changed, escaped=escaped, host_calls=host_calls,
-                  host_arg_slots=host_arg_slots)
-    return arrays + host_arrays
+                  host_arg_slots=host_arg_slots, grad_actions=grad_actions)
+    return arrays + grad_arrays + host_arrays
 
 
 class _Snapshot:

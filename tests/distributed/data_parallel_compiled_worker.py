@@ -57,8 +57,7 @@ assert compiled_step.trace_count == 2, traces
 program = next(p for key, p in compiled_step._programs.items() if any(
     isinstance(part, tuple) and part[:1] == ((12, 6),) for part in key[1]))
 x, y = torch.randn(12, 6), torch.randint(0, 3, (12,))
-arrays = [t._value for t in program.inputs] + [float(c[k]) for c, k in program.scalar_slots] + [x._value, y._value]
-hlo = program.jitted.lower(*arrays).compile().as_text()
+hlo = program.jitted.lower(*program.input_arrays([x, y])).compile().as_text()
 assert "num_partitions=4" in hlo and re.search(r"f32\[3,6\]\{1,0\} parameter", hlo) and "all-reduce(" in hlo
 # compiling the forward alone (no backward in the function) is not supported: a clear error, not a wrong answer
 forward = torch.compile(nn.DataParallel(nn.Linear(6, 2)))

@@ -62,8 +62,7 @@ assert traces[-1] == traces[-3] == 1, traces  # one program, no recompiles
 def program_text(step, *args) -> str:
     """The lowered text of the compiled step's (only) program for these arguments."""
     (program,) = step._programs.values()
-    arrays = [t._value for t in program.inputs] + [float(c[k]) for c, k in program.scalar_slots]
-    return program.jitted.lower(*arrays, *(a._value for a in args)).as_text()
+    return program.jitted.lower(*program.input_arrays(list(args))).as_text()
 
 
 # the gradient average is an all-reduce inside the program, not a host callback
