@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .. import _settings
-from ..fft import _complex_of, _real_of
+from ..fft import _real_of
 from .._tensor import Tensor, scalar_type_name
 from ._dispatch import apply
 from ._registry import register
@@ -263,7 +263,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     end = start + length if length is not None else (-(n_fft // 2) if center else total)
     checkable = window is None or host_checkable(window)
     _check_envelope(window, n_fft=n_fft, win_length=win, hop=hop, n_frames=n_frames, start=start, end=end,
-                    checkable=checkable, fail=fail)
+                    checkable=checkable, device=input.device.type, fail=fail)
     if end > total:
         _warn_once(_PADDED_TAIL)
     out = apply(_istft, input if input.ndim == 3 else input.unsqueeze(0), window,
@@ -273,7 +273,7 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None, win_length: 
     return out if input.ndim == 3 else out.squeeze(0)
 
 
-def _check_envelope(window, *, n_fft, win_length, hop, n_frames, start, end, checkable, fail) -> None:
+def _check_envelope(window, *, n_fft, win_length, hop, n_frames, start, end, checkable, device, fail) -> None:
     """PyTorch's errors for an empty output and for a squared window whose overlap-add nearly vanishes."""
     total = n_fft + hop * (n_frames - 1)
     if len(range(total)[start:end]) == 0:
@@ -288,4 +288,4 @@ def _check_envelope(window, *, n_fft, win_length, hop, n_frames, start, end, che
     envelope = np.zeros(total, (w * w).dtype)
     np.add.at(envelope, _frame_positions(n_frames, n_fft, hop), np.tile(w * w, (n_frames, 1)))
     if np.abs(envelope[start:end]).min() < _NOLA_EPS:
-        fail(f"window overlap add min: 1\n[ {window.device.type.upper() if window is not None else 'CPU'}BoolType{{}} ]")
+        fail(f"window overlap add min: 1\n[ {device.upper()}BoolType{{}} ]")
