@@ -464,6 +464,13 @@ def _first_largest(values, mask):
     return jnp.argmax(jnp.where(mask, values, -jnp.inf))
 
 
+def _apart(product, mask):
+    """``product`` where ``mask``, else -0 (adding it changes nothing), in a form XLA does not fuse into the add
+    that follows: LAPACK rounds a product before adding it, and a fused multiply-add (one rounding) turns its exact
+    zero pivots of singular matrices into tiny ones."""
+    return jnp.where(mask, product, -0.0)
+
+
 def _fortran_max(a, b):
     return jnp.where(a > b, a, b)
 
@@ -517,8 +524,7 @@ def _ldl_factor_one(a, hermitian):
         d = jnp.real(m[k, k]).astype(m.dtype) if hermitian else m[k, k]
         r1 = 1 / d
         w = jnp.where(below, m[:, k], 0)
-        one = m + w[:, None] * (-r1 * conj(w))[None, :]
-        one = jnp.where(below[:, None] & below[None, :], one, m)
+        one = m + _apart(w[:, None] * (-r1 * conj(w))[None, :], below[:, None] & below[None, :])
         one = one.at[:, k].set(jnp.where(below, r1 * m[:, k], m[:, k]))
         # 2x2 pivot: rank-2 update of the block below and right of k + 1, columns k and k + 1 to L's
         k1 = jnp.minimum(k + 1, n - 1)
@@ -533,17 +539,18 @@ def _ldl_factor_one(a, hermitian):
             tt = 1 / (d11 * d22 - 1)
             unit = d21 / dabs
             scale = tt / dabs
-            wk = scale * (d11 * wk0 - unit * wk1)
-            wkp1 = scale * (d22 * wk1 - jnp.conj(unit) * wk0)
+            wk = scale * (_apart(d11 * wk0, after) - _apart(unit * wk1, after))
+            wkp1 = scale * (_apart(d22 * wk1, after) - _apart(jnp.conj(unit) * wk0, after))
         else:
             d11 = m[k1, k1] / d21
             d22 = m[k, k] / d21
             t = 1 / (d11 * d22 - 1)
             scale = t / d21
-            wk = scale * (d11 * wk0 - wk1)
-            wkp1 = scale * (d22 * wk1 - wk0)
-        two_m = m - wk0[:, None] * conj(wk)[None, :] - wk1[:, None] * conj(wkp1)[None, :]
-        two_m = jnp.where(after[:, None] & after[None, :], two_m, m)
+            wk = scale * (_apart(d11 * wk0, after) - wk1)
+            wkp1 = scale * (_apart(d22 * wk1, after) - wk0)
+        block = after[:, None] & after[None, :]
+        two_m = m + _apart(wk0[:, None] * -conj(wk)[None, :], block)
+        two_m = two_m + _apart(wk1[:, None] * -conj(wkp1)[None, :], block)
         two_m = two_m.at[:, k].set(jnp.where(after, wk, m[:, k]))
         two_m = two_m.at[:, k1].set(jnp.where(after, wkp1, m[:, k1]))
         m = _mirror(jnp.where(singular, m, jnp.where(two, two_m, one)), hermitian)
@@ -580,11 +587,11 @@ def _ldl_solve_one(ld, pivots, b, hermitian):
         two = pivots[k] < 0
         k1 = jnp.minimum(k + 1, n - 1)
         x = swap_rows(x, jnp.where(two, k1, k), jnp.abs(pivots[k]) - 1)
-        one = x + jnp.where(idx > k, ld[:, k], 0)[:, None] * -x[k][None, :]
+        one = x + _apart(ld[:, k, None] * -x[k][None, :], (idx > k)[:, None])
         one = one.at[k].set(one[k] * (1 / (jnp.real(ld[k, k]).astype(ld.dtype) if hermitian else ld[k, k])))
         after = idx > k + 1
-        pair = x + jnp.where(after, ld[:, k], 0)[:, None] * -x[k][None, :]
-        pair = pair + jnp.where(after, ld[:, k1], 0)[:, None] * -x[k1][None, :]
+        pair = x + _apart(ld[:, k, None] * -x[k][None, :], after[:, None])
+        pair = pair + _apart(ld[:, k1, None] * -x[k1][None, :], after[:, None])
         off = ld[k1, k]
         akm1 = ld[k, k] / conj(off)
         ak = ld[k1, k1] / off
