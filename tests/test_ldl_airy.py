@@ -62,9 +62,9 @@ def _symmetric(shape, complex_=False, hermitian=False):
     return a + (np.conj(np.swapaxes(a, -1, -2)) if hermitian else np.swapaxes(a, -1, -2))
 
 
-SYM5 = _symmetric((5, 5))
+SYM4 = _symmetric((4, 4))
 SYM_BATCH = _symmetric((2, 3, 4, 4))
-SYM_LARGE = _symmetric((40, 40))
+SYM_LARGE = _symmetric((70, 70))  # past the size where LAPACK's sytrf works in blocks
 CSYM = _symmetric((2, 4, 4), complex_=True)
 HERM = _symmetric((2, 4, 4), complex_=True, hermitian=True)
 LOWER_ONLY = RNG.standard_normal((4, 4))  # not symmetric: only its lower triangle is read
@@ -77,7 +77,7 @@ NAN = float("nan")
 NAN_CASES = [[[NAN, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, NAN]], [[NAN, 0.0], [0.0, 1.0]], [[NAN, 0.0], [2.0, NAN]],
              [[0.0, 0.0], [NAN, 1.0]], [[1.0, 0.0, 0.0], [NAN, 2.0, 0.0], [3.0, 1.0, 1.0]],
              [[0.1, 0.0, 0.0], [2.0, NAN, 0.0], [3.0, 1.0, 1.0]], [[1.0, 0.0, 0.0], [2.0, 1.0, 0.0], [NAN, 1.0, 1.0]]]
-RHS_5 = RNG.standard_normal((5, 3))
+RHS_4 = RNG.standard_normal((4, 3))
 
 
 def _factor_then_solve(lib, a, dtype, hermitian=False, rhs=None):
@@ -88,24 +88,24 @@ def _factor_then_solve(lib, a, dtype, hermitian=False, rhs=None):
 
 
 @pytest.mark.parametrize("case", [
-    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM5)),
-    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM5, dtype=lib.float32)),
+    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM4)),
     lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM_BATCH)),
     lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM_LARGE)),
     lambda lib: lib.linalg.ldl_factor(lib.tensor(LOWER_ONLY)),
-    lambda lib: lib.linalg.ldl_factor(lib.tensor(ZERO_DIAGONAL)),
-    lambda lib: lib.linalg.ldl_factor(lib.tensor(TIES), hermitian=True),
+    lambda lib: lib.linalg.ldl_factor(lib.tensor(ZERO_DIAGONAL, dtype=lib.float64)),
+    lambda lib: lib.linalg.ldl_factor(lib.tensor(TIES, dtype=lib.float64), hermitian=True),
     lambda lib: lib.linalg.ldl_factor(lib.tensor(CSYM)),
-    lambda lib: lib.linalg.ldl_factor(lib.tensor(CSYM, dtype=lib.complex64), hermitian=False),
+    lambda lib: lib.linalg.ldl_factor(lib.tensor(HERM, dtype=lib.complex64), hermitian=True),
     lambda lib: lib.linalg.ldl_factor(lib.tensor(HERM), hermitian=True),
     lambda lib: lib.linalg.ldl_factor(lib.tensor(HERM + 0.5j * np.eye(4)), hermitian=True),  # diagonal's imag
-    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SINGULAR_BATCH)),
+    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SINGULAR_BATCH, dtype=lib.float64)),
     *[lambda lib, a=a: lib.linalg.ldl_factor_ex(lib.tensor(a, dtype=lib.float64)) for a in NAN_CASES],
     lambda lib: lib.linalg.ldl_factor_ex(lib.zeros(0, 0)),
     lambda lib: lib.linalg.ldl_factor_ex(lib.zeros(0, 2, 2, dtype=lib.complex64)),
     lambda lib: lib.linalg.ldl_factor_ex(lib.zeros(2, 0, 0), check_errors=True),
-    lambda lib: lib.linalg.ldl_factor(lib.eye(3), out=(lib.empty(0), lib.empty(0, dtype=lib.int32))),
-    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SYM5), out=(lib.empty(0, dtype=lib.float64),
+    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
+                                                             lib.empty(0, dtype=lib.int32))),
+    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
                                                                   lib.empty(0, dtype=lib.int32),
                                                                   lib.empty(0, dtype=lib.int32))),
 ])
@@ -114,11 +114,13 @@ def test_ldl_factor_matches_torch(case):
 
 
 @pytest.mark.parametrize("case", [
-    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM5)),
-    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SYM5)),
-    lambda lib: lib.linalg.ldl_factor(lib.eye(2), out=(lib.empty(0), lib.empty(0, dtype=lib.int32))),
-    lambda lib: lib.linalg.ldl_factor_ex(lib.eye(2), out=(lib.empty(0), lib.empty(0, dtype=lib.int32),
-                                                         lib.empty(0, dtype=lib.int32))),
+    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM4)),
+    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SYM4)),
+    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
+                                                             lib.empty(0, dtype=lib.int32))),
+    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
+                                                                lib.empty(0, dtype=lib.int32),
+                                                                lib.empty(0, dtype=lib.int32))),
 ])
 def test_ldl_factor_return_types(case):
     want, got = case(torch), case(jtorch)
@@ -128,7 +130,7 @@ def test_ldl_factor_return_types(case):
 
 
 @pytest.mark.parametrize("case", [
-    lambda lib: _factor_then_solve(lib, SYM5, lib.float64, rhs=RHS_5),
+    lambda lib: _factor_then_solve(lib, SYM4, lib.float64, rhs=RHS_4),
     lambda lib: _factor_then_solve(lib, SYM_BATCH, lib.float64),
     lambda lib: _factor_then_solve(lib, SYM_BATCH, lib.float32),
     lambda lib: _factor_then_solve(lib, ZERO_DIAGONAL, lib.float64, rhs=np.eye(3)),
@@ -136,12 +138,13 @@ def test_ldl_factor_return_types(case):
     lambda lib: _factor_then_solve(lib, CSYM, lib.complex128, rhs=RHS[0, :2] * (1 + 1j)),
     lambda lib: _factor_then_solve(lib, HERM, lib.complex128, hermitian=True, rhs=RHS[0, :2] * (1 - 2j)),
     lambda lib: _factor_then_solve(lib, HERM, lib.complex64, hermitian=True, rhs=RHS[0, :2] * 1j),
-    lambda lib: _factor_then_solve(lib, SYM5, lib.float64, hermitian=True, rhs=np.ones((5, 1))),
-    lambda lib: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(lib.tensor(SYM5))[:1],
-                                     lib.linalg.ldl_factor(lib.tensor(SYM5)).pivots.long(), lib.ones(5, 2).double()),
+    lambda lib: _factor_then_solve(lib, SYM4, lib.float64, hermitian=True, rhs=np.ones((4, 1))),
+    lambda lib: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(lib.tensor(SYM4))[:1],
+                                     lib.linalg.ldl_factor(lib.tensor(SYM4)).pivots.long(), lib.ones(4, 2).double()),
     lambda lib: lib.linalg.ldl_solve(lib.zeros(0, 0), lib.zeros(0, dtype=lib.int32), lib.ones(0, 2)),
     lambda lib: lib.linalg.ldl_solve(lib.zeros(0, 2, 2), lib.zeros(0, 2, dtype=lib.int32), lib.ones(0, 2, 3)),
-    lambda lib: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(lib.tensor(ZERO_DIAGONAL)), lib.eye(3), out=lib.empty(0)),
+    lambda lib: lib.linalg.ldl_solve(*_factors(lib), lib.eye(3, dtype=lib.float64),
+                                     out=lib.empty(0, dtype=lib.float64)),
 ])
 def test_ldl_solve_matches_torch(case):
     assert_same(case, rtol=1e-4, atol=1e-5)
@@ -156,8 +159,8 @@ def _factors(lib):
     lambda lib: lib.linalg.ldl_factor_ex(lib.ones(3)),
     lambda lib: lib.linalg.ldl_factor(lib.ones(3, 3, dtype=lib.int64)),
     lambda lib: lib.linalg.ldl_factor(lib.ones(3, 3, dtype=lib.float16)),
-    lambda lib: lib.linalg.ldl_factor(lib.eye(3), out=(lib.empty(0), lib.empty(0))),
-    lambda lib: lib.linalg.ldl_factor(lib.eye(3), out=(lib.empty(0, dtype=lib.float64), lib.empty(0, dtype=lib.int32))),
+    lambda lib: lib.linalg.ldl_factor(_factors(lib).LD, out=(lib.empty(0, dtype=lib.float64), lib.empty(0))),
+    lambda lib: lib.linalg.ldl_factor(_factors(lib).LD, out=(lib.empty(0), lib.empty(0, dtype=lib.int32))),
     lambda lib: lib.linalg.ldl_solve(lib.ones(2, 3), lib.ones(2, dtype=lib.int32), lib.ones(2, 1)),
     lambda lib: lib.linalg.ldl_solve(lib.ones(3, 3, dtype=lib.int32), lib.ones(3, dtype=lib.int32),
                                      lib.ones(3, 1, dtype=lib.int32)),
@@ -178,8 +181,8 @@ def test_ldl_errors_match_torch(case):
 
 
 @pytest.mark.parametrize("case", [
-    lambda lib: lib.linalg.ldl_factor(lib.tensor(SINGULAR_BATCH)),
-    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SINGULAR_BATCH), check_errors=True),
+    lambda lib: lib.linalg.ldl_factor(lib.tensor(SINGULAR_BATCH, dtype=lib.float64)),
+    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SINGULAR_BATCH, dtype=lib.float64), check_errors=True),
     lambda lib: lib.linalg.ldl_factor(lib.tensor([[float("nan")]])),
 ])
 def test_ldl_factor_of_a_singular_matrix_raises_like_torch(case):
@@ -189,14 +192,14 @@ def test_ldl_factor_of_a_singular_matrix_raises_like_torch(case):
 
 def test_ldl_has_no_derivative_as_in_torch():
     for lib in (torch, jtorch):
-        A = lib.tensor(SYM5, requires_grad=True)
+        A = lib.tensor(SYM4, requires_grad=True)
         LD, pivots = lib.linalg.ldl_factor(A)
         assert LD.requires_grad and not pivots.requires_grad and LD.grad_fn.name() == "torch::autograd::NotImplemented"
         with pytest.raises(RuntimeError, match="derivative for aten::linalg_ldl_factor_ex is not implemented"):
             (LD * 2).sum().backward()
         info = lib.linalg.ldl_factor_ex(A).info
         assert not info.requires_grad
-        B = lib.ones(5, 2, dtype=lib.float64, requires_grad=True)
+        B = lib.ones(4, 2, dtype=lib.float64, requires_grad=True)
         for X in (lib.linalg.ldl_solve(LD.detach(), pivots, B), lib.linalg.ldl_solve(LD, pivots, B.detach())):
             assert X.requires_grad
             with pytest.raises(RuntimeError, match="derivative for aten::linalg_ldl_solve is not implemented"):
