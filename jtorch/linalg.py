@@ -12,8 +12,9 @@ from . import _dtype as dt
 from . import return_types
 from ._ops._dispatch import apply
 from ._ops.reduction import _vector_norm
-from ._ops._util import result_dtype, static, write_out, wrap_dim
+from ._ops._util import broadcast_shapes, result_dtype, static, write_out, wrap_dim
 from ._tensor import Tensor, scalar_type_name
+from .autograd.graph import mark_not_implemented
 
 
 class LinAlgError(RuntimeError):
@@ -446,6 +447,265 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
     """``X`` with ``A X = B`` given ``A``'s ``lu_factor``."""
     _check_square("linalg.lu_solve", LU, "LU")
     return write_out(_run(_lu_solve, LU, pivots, B, left=left, adjoint=adjoint, name="LinalgLuSolveBackward0"), out)
+
+
+# ---------------------------------------------------------------- LDL (Bunch-Kaufman)
+
+_BUNCH_KAUFMAN_ALPHA = (1 + math.sqrt(17)) / 8
+
+
+def _abs1(x):
+    """LAPACK's cheap modulus: ``|re| + |im|`` (``|x|`` for real ``x``)."""
+    return jnp.abs(jnp.real(x)) + jnp.abs(jnp.imag(x)) if jnp.iscomplexobj(x) else jnp.abs(x)
+
+
+def _first_largest(values, mask):
+    """i?amax over the entries of ``values`` where ``mask``: the first largest, or the first NaN (as MKL's)."""
+    return jnp.argmax(jnp.where(mask, values, -jnp.inf))
+
+
+def _apart(product, mask):
+    """``product`` where ``mask``, else -0 (adding it changes nothing), in a form XLA does not fuse into the add
+    that follows: LAPACK rounds a product before adding it, and a fused multiply-add (one rounding) turns its exact
+    zero pivots of singular matrices into tiny ones."""
+    return jnp.where(mask, product, -0.0)
+
+
+def _fortran_max(a, b):
+    return jnp.where(a > b, a, b)
+
+
+def _mirror(m, hermitian):
+    """The symmetric (Hermitian) matrix whose lower triangle is ``m``'s."""
+    low = jnp.tril(m, -1)
+    full = jnp.tril(m) + jnp.swapaxes(jnp.conj(low) if hermitian else low, -1, -2)
+    if hermitian:
+        full = jnp.fill_diagonal(full, jnp.real(jnp.diagonal(full)), inplace=False)
+    return full
+
+
+def _ldl_factor_one(a, hermitian):
+    """LAPACK sytf2/hetf2 (lower) on one ``(n, n)`` matrix: ``(LD, 1-based pivots, info)``.
+
+    The working matrix is kept whole (symmetric or Hermitian) so that swapping rows and columns of the trailing
+    block is one gather; each update is computed on the lower triangle, as LAPACK does, and mirrored.
+    """
+    n = a.shape[-1]
+    idx = jnp.arange(n)
+    diag_abs = (lambda x: jnp.abs(jnp.real(x))) if hermitian else _abs1
+    conj = jnp.conj if hermitian else (lambda x: x)
+
+    def step(state):
+        k, m, pivots, info = state
+        col = m[:, k]
+        absakk = diag_abs(m[k, k])
+        below = idx > k
+        imax = _first_largest(_abs1(col), below)
+        colmax = jnp.where(k < n - 1, _abs1(col[imax]), 0)
+        singular = _fortran_max(absakk, colmax) == 0  # a NaN pivot passes on, as in MKL's sytrf
+        row = _abs1(m[imax])
+        jmax = _first_largest(row, (idx >= k) & (idx < imax))
+        rowmax = row[jmax]
+        rest = _first_largest(row, idx > imax)
+        rowmax = jnp.where(imax < n - 1, _fortran_max(rowmax, row[rest]), rowmax)
+        keep = (absakk >= _BUNCH_KAUFMAN_ALPHA * colmax) | (
+            absakk >= _BUNCH_KAUFMAN_ALPHA * colmax * (colmax / rowmax))
+        one_swapped = diag_abs(m[imax, imax]) >= _BUNCH_KAUFMAN_ALPHA * rowmax
+        kp = jnp.where(singular | keep, k, imax)
+        two = ~singular & ~keep & ~one_swapped
+        kk = k + two
+        # interchange rows and columns kk and kp of the trailing block m[k:, k:]
+        swap = jnp.where(idx == kk, kp, jnp.where(idx == kp, kk, idx))
+        trailing = idx >= k
+        rows = jnp.where(trailing[:, None] & trailing[None, :], swap[:, None], idx[:, None])
+        cols = jnp.where(trailing[:, None] & trailing[None, :], swap[None, :], idx[None, :])
+        m = m[rows, cols]
+        # 1x1 pivot: rank-1 update of the block below and right of k, column k scaled to L's
+        d = jnp.real(m[k, k]).astype(m.dtype) if hermitian else m[k, k]
+        r1 = 1 / d
+        w = jnp.where(below, m[:, k], 0)
+        one = m + _apart(w[:, None] * (-r1 * conj(w))[None, :], below[:, None] & below[None, :])
+        one = one.at[:, k].set(jnp.where(below, r1 * m[:, k], m[:, k]))
+        # 2x2 pivot: rank-2 update of the block below and right of k + 1, columns k and k + 1 to L's
+        k1 = jnp.minimum(k + 1, n - 1)
+        d21 = m[k1, k]
+        after = idx > k + 1
+        wk0 = jnp.where(after, m[:, k], 0)
+        wk1 = jnp.where(after, m[:, k1], 0)
+        if hermitian:
+            dabs = jnp.abs(d21)
+            d11 = jnp.real(m[k1, k1]) / dabs
+            d22 = jnp.real(m[k, k]) / dabs
+            tt = 1 / (d11 * d22 - 1)
+            unit = d21 / dabs
+            scale = tt / dabs
+            wk = scale * (_apart(d11 * wk0, after) - _apart(unit * wk1, after))
+            wkp1 = scale * (_apart(d22 * wk1, after) - _apart(jnp.conj(unit) * wk0, after))
+        else:
+            d11 = m[k1, k1] / d21
+            d22 = m[k, k] / d21
+            t = 1 / (d11 * d22 - 1)
+            scale = t / d21
+            wk = scale * (_apart(d11 * wk0, after) - wk1)
+            wkp1 = scale * (_apart(d22 * wk1, after) - wk0)
+        block = after[:, None] & after[None, :]
+        two_m = m + _apart(wk0[:, None] * -conj(wk)[None, :], block)
+        two_m = two_m + _apart(wk1[:, None] * -conj(wkp1)[None, :], block)
+        two_m = two_m.at[:, k].set(jnp.where(after, wk, m[:, k]))
+        two_m = two_m.at[:, k1].set(jnp.where(after, wkp1, m[:, k1]))
+        m = _mirror(jnp.where(singular, m, jnp.where(two, two_m, one)), hermitian)
+        kp1 = (kp + 1).astype(jnp.int32)
+        pivots = jnp.where(two, jnp.where((idx == k) | (idx == k + 1), -kp1, pivots), jnp.where(idx == k, kp1, pivots))
+        info = jnp.where(singular & (info == 0), (k + 1).astype(jnp.int32), info)
+        return k + 1 + two, m, pivots, info
+
+    start = (jnp.asarray(0), _mirror(a, hermitian), jnp.zeros(n, jnp.int32), jnp.asarray(0, jnp.int32))
+    _, m, pivots, info = jax.lax.while_loop(lambda s: s[0] < n, step, start)
+    return jnp.tril(m), pivots.astype(jnp.int32), info.astype(jnp.int32)
+
+
+def _ldl_factor(a, *, hermitian):
+    batch, n = a.shape[:-2], a.shape[-1]
+    if n == 0 or math.prod(batch) == 0:
+        return a, jnp.zeros(a.shape[:-1], jnp.int32), jnp.zeros(batch, jnp.int32)
+    flat = a.reshape((-1, n, n))
+    ld, pivots, info = jax.vmap(lambda m: _ldl_factor_one(m, hermitian))(flat)
+    return ld.reshape(a.shape), pivots.reshape(a.shape[:-1]), info.reshape(batch)
+
+
+def _ldl_solve_one(ld, pivots, b, hermitian):
+    """LAPACK sytrs/hetrs (lower) for one ``(n, n)`` factor and ``(n, k)`` right-hand sides."""
+    n = ld.shape[-1]
+    idx = jnp.arange(n)
+    conj = jnp.conj if hermitian else (lambda x: x)
+
+    def swap_rows(x, i, j):
+        return x.at[jnp.stack([i, j])].set(x[jnp.stack([j, i])])
+
+    def forward(state):  # L D y = b, from the first row down
+        k, x = state
+        two = pivots[k] < 0
+        k1 = jnp.minimum(k + 1, n - 1)
+        x = swap_rows(x, jnp.where(two, k1, k), jnp.abs(pivots[k]) - 1)
+        one = x + _apart(ld[:, k, None] * -x[k][None, :], (idx > k)[:, None])
+        one = one.at[k].set(one[k] * (1 / (jnp.real(ld[k, k]).astype(ld.dtype) if hermitian else ld[k, k])))
+        after = idx > k + 1
+        pair = x + _apart(ld[:, k, None] * -x[k][None, :], after[:, None])
+        pair = pair + _apart(ld[:, k1, None] * -x[k1][None, :], after[:, None])
+        off = ld[k1, k]
+        akm1 = ld[k, k] / conj(off)
+        ak = ld[k1, k1] / off
+        denom = akm1 * ak - 1
+        bkm1, bk = pair[k] / conj(off), pair[k1] / off
+        pair = pair.at[k].set((ak * bkm1 - bk) / denom).at[k1].set((akm1 * bk - bkm1) / denom)
+        return k + 1 + two, jnp.where(two, pair, one)
+
+    def backward(state):  # L^T x = y (L^H when Hermitian), from the last row up
+        k, x = state
+        two = pivots[k] < 0
+        km1 = jnp.maximum(k - 1, 0)
+        x = x.at[k].add(-jnp.sum(jnp.where(idx > k, conj(ld[:, k]), 0)[:, None] * x, axis=0))
+        x = jnp.where(two, x.at[km1].add(-jnp.sum(jnp.where(idx > k, conj(ld[:, km1]), 0)[:, None] * x, axis=0)), x)
+        x = swap_rows(x, k, jnp.abs(pivots[k]) - 1)
+        return k - 1 - two, x
+
+    _, y = jax.lax.while_loop(lambda s: s[0] < n, forward, (jnp.asarray(0), b))
+    _, x = jax.lax.while_loop(lambda s: s[0] >= 0, backward, (jnp.asarray(n - 1), y))
+    return x
+
+
+def _ldl_solve(ld, pivots, b, *, hermitian):
+    n = ld.shape[-1]
+    batch = jnp.broadcast_shapes(ld.shape[:-2], b.shape[:-2])
+    shape = batch + b.shape[-2:]
+    if n == 0 or math.prod(shape) == 0:
+        return jnp.zeros(shape, b.dtype)
+    ld = jnp.broadcast_to(ld, batch + ld.shape[-2:]).reshape((-1, n, n))
+    pivots = jnp.broadcast_to(pivots.astype(jnp.int32), batch + (n,)).reshape((-1, n))
+    b = jnp.broadcast_to(b, shape).reshape((-1,) + b.shape[-2:])
+    x = jax.vmap(lambda l, p, r: _ldl_solve_one(l, p, r, hermitian))(ld, pivots, b)
+    return x.reshape(shape)
+
+
+_C10_NAMES = {dt.float32: "float", dt.float64: "double", dt.complex64: "c10::complex<float>",
+              dt.complex128: "c10::complex<double>", dt.int32: "int", dt.int64: "long int"}
+
+
+def _check_out_dtypes(result: tuple, out: tuple) -> None:
+    """PyTorch's error for an ``out=`` tensor whose dtype is not exactly the result's (these ops do not cast)."""
+    for r, o in zip(result, out):
+        if isinstance(o, Tensor) and o.dtype is not r.dtype:
+            raise RuntimeError(f"Expected out tensor to have dtype {_C10_NAMES.get(r.dtype, str(r.dtype))}, but got "
+                               f"{_C10_NAMES.get(o.dtype, str(o.dtype))} instead")
+
+
+def _ldl_check(name: str, A: Tensor) -> None:
+    _check_square(name, A)
+    if A.dtype not in (dt.float32, dt.float64, dt.complex64, dt.complex128):
+        raise NotImplementedError(f"\"ldl_factor_kernel_cpu\" not implemented for '{scalar_type_name(A.dtype)}'")
+
+
+def _ldl_factor_checked(A: Tensor, hermitian: bool, check_errors: bool, name: str):
+    _ldl_check("torch.linalg.ldl_factor_ex", A)
+    LD, pivots, info = _run(_ldl_factor, A.detach(), hermitian=bool(hermitian) and A.dtype.is_complex)
+    mark_not_implemented("aten::linalg_ldl_factor_ex", (A,), (LD,))
+    if check_errors:
+        # PyTorch reports a zero block of D as an unrecognised LAPACK code (an internal assertion)
+        _raise_info(name, info.numpy(), lambda i: f"Unknown error code: {i}. (D[{i - 1}, {i - 1}] is exactly zero: "
+                                                  "the matrix is singular)")
+    return LD, pivots, info
+
+
+def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None):
+    """``(LD, pivots, info)``: LAPACK sytrf's compact Bunch-Kaufman factorization ``A = L D L^T`` (``L^H`` when
+    ``hermitian``) of symmetric ``(*, n, n)`` read from its lower triangle; ``pivots`` ``(*, n)`` are 1-based,
+    a pair of equal negative pivots marks a 2x2 block of D; ``info`` ``(*)`` is the first zero block (0: none)."""
+    result = _ldl_factor_checked(A, hermitian, check_errors, "torch.linalg.ldl_factor_ex")
+    if out is None:
+        return return_types.linalg_ldl_factor_ex(*result)
+    _check_out_dtypes(result, out)
+    return return_types.linalg_ldl_factor_ex_out(*write_out(result, out))
+
+
+def ldl_factor(A: Tensor, *, hermitian: bool = False, out=None):
+    """``(LD, pivots)`` of :func:`ldl_factor_ex`; raises when D has a zero block."""
+    result = _ldl_factor_checked(A, hermitian, True, "torch.linalg.ldl_factor")[:2]
+    if out is None:
+        return return_types.linalg_ldl_factor(*result)
+    _check_out_dtypes(result, out)
+    return return_types.linalg_ldl_factor_out(*write_out(result, out))
+
+
+def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False, out=None) -> Tensor:
+    """``X`` ``(*, n, k)`` with ``A X = B`` given ``A``'s :func:`ldl_factor` ``(LD, pivots)``; batches broadcast."""
+    name = "torch.linalg.ldl_solve"
+    _check_square(name, LD)
+    if B.dtype is not LD.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type {scalar_type_name(B.dtype)} "
+                           f"and A of type {scalar_type_name(LD.dtype)} instead.")
+    if B.ndim < 2:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-max(B.ndim, 1)}, "
+                         f"{max(B.ndim, 1) - 1}], but got -2)")
+    if B.shape[-2] != LD.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is {LD.shape[-1]} by {LD.shape[-1]} "
+                           f"but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+    if tuple(pivots.shape) != tuple(LD.shape[:-1]):
+        raise RuntimeError(f"{name}: Expected LD.shape[:-1] and pivots.shape to be the same, but got pivots with "
+                           f"shape {list(pivots.shape)} instead")
+    if pivots.dtype.is_floating_point or pivots.dtype.is_complex or pivots.dtype is dt.bool:
+        raise RuntimeError(f"{name}: Expected pivots to be integers. Got {scalar_type_name(pivots.dtype)}")
+    broadcast_shapes(tuple(B.shape[:-2]), tuple(LD.shape[:-2]))
+    if pivots.numel():
+        size = np.abs(pivots.numpy())
+        for bad, bound in ((size.max() > LD.shape[-2], "<= LD.size(-2)"), (size.min() < 1, ">= 1")):
+            if bad:
+                raise RuntimeError(f"Pivots given to ldl_solve must all satisfy |pivot| {bound}. Did you properly "
+                                   "pass the result of ldl_factor?")
+    X = _run(_ldl_solve, LD.detach(), pivots, B.detach(), hermitian=bool(hermitian) and LD.dtype.is_complex)
+    mark_not_implemented("aten::linalg_ldl_solve", (LD, B), (X,))
+    if out is not None:
+        _check_out_dtypes((X,), (out,))
+    return write_out(X, out)
 
 
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False,

@@ -1,7 +1,4 @@
-"""torch.special: special functions, elementwise unless noted (same shape as the input).
-
-Functions PyTorch has here but JAX offers no accurate kernel for raise ``NotImplementedError`` by name.
-"""
+"""torch.special: special functions, elementwise unless noted (same shape as the input)."""
 from __future__ import annotations
 
 from functools import partial
@@ -14,19 +11,25 @@ from . import _dtype as dt
 from ._ops._registry import TORCH_FUNCTIONS
 from ._ops._dispatch import apply
 from ._ops._util import float_dtype, np_dtype, operand, result_dtype, write_out, wrap_dim
-from ._tensor import Tensor
+from ._tensor import Tensor, scalar_type_name
 
 __all__ = []
 
 
-def _unary(name: str, jfn, doc: str, differentiable: bool = True):
-    """Register ``torch.special.<name>``; without ``differentiable`` its result never requires grad, as in PyTorch."""
+def _unary(name: str, jfn, doc: str, differentiable: bool = True, single_double: bool = False):
+    """Register ``torch.special.<name>``; without ``differentiable`` its result never requires grad, as in PyTorch.
+
+    With ``single_double`` only float32 and float64 are computed (other float and complex dtypes raise, as PyTorch's
+    CPU kernel does).
+    """
     def impl(a, *, dtype):
         return jfn(a.astype(dtype))
     impl.__name__ = impl.__qualname__ = "special_" + name
 
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         d = float_dtype(input.dtype)
+        if single_double and d not in (dt.float32, dt.float64):
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(d)}'")
         source = input if differentiable else input.detach()
         return write_out(apply(impl, source, static=(("dtype", np_dtype(d)),)), out)
     op.__name__ = op.__qualname__ = name
@@ -58,7 +61,8 @@ for _name, _fn, _doc in (
         ("entr", _entr, "Elementwise entropy ``-x * log(x)`` (0 at 0, -inf for negative x)."),
         ("spherical_bessel_j0", _spherical_j0, "Spherical Bessel function of the first kind, order 0."),
 ):
-    _unary(_name, _fn, _doc, differentiable=not _name.startswith(("modified_bessel", "spherical_bessel")))
+    _unary(_name, _fn, _doc, differentiable=not _name.startswith(("modified_bessel", "spherical_bessel")),
+           single_double=_name in ("erfcx", "ndtri", "log_ndtr") or "bessel" in _name)
 
 
 def _alias(name: str, fn) -> None:
@@ -157,7 +161,7 @@ for _name, _order, _scaled, _doc in (
         ("scaled_modified_bessel_k0", 0, True, "``exp(x) * modified_bessel_k0(x)``."),
         ("scaled_modified_bessel_k1", 1, True, "``exp(x) * modified_bessel_k1(x)``."),
 ):
-    _unary(_name, partial(_bessel_k, order=_order, scaled=_scaled), _doc, differentiable=False)
+    _unary(_name, partial(_bessel_k, order=_order, scaled=_scaled), _doc, differentiable=False, single_double=True)
 
 
 # ------------------------------------------------------------------ Bessel functions of both kinds, orders 0 and 1
@@ -297,22 +301,89 @@ def _bessel_y1(x):
     return out.astype(x.dtype)
 
 
-_unary("bessel_j0", _bessel_j0, "Bessel function of the first kind, order 0.", differentiable=False)
-_unary("bessel_j1", _bessel_j1, "Bessel function of the first kind, order 1.", differentiable=False)
-_unary("bessel_y0", _bessel_y0, "Bessel function of the second kind, order 0.", differentiable=False)
-_unary("bessel_y1", _bessel_y1, "Bessel function of the second kind, order 1.", differentiable=False)
+_unary("bessel_j0", _bessel_j0, "Bessel function of the first kind, order 0.", differentiable=False,
+       single_double=True)
+_unary("bessel_j1", _bessel_j1, "Bessel function of the first kind, order 1.", differentiable=False,
+       single_double=True)
+_unary("bessel_y0", _bessel_y0, "Bessel function of the second kind, order 0.", differentiable=False,
+       single_double=True)
+_unary("bessel_y1", _bessel_y1, "Bessel function of the second kind, order 1.", differentiable=False,
+       single_double=True)
 
 
-def _missing(name: str) -> None:
-    def op(*args, **kwargs):
-        raise NotImplementedError(f"torch.special.{name} is not available: JAX has no kernel for it")
-    op.__name__ = op.__qualname__ = name
-    op.__doc__ = f"Not available (raises NotImplementedError)."
-    _alias(name, op)
+# ------------------------------------------------------------------ Airy function Ai
+# Cephes' approximations (as in PyTorch's kernel): the Maclaurin series on (-2.09, 2.09), an asymptotic
+# rational form beyond on each side (oscillating below, decaying above).
+_AI_N = (
+    0.346538101525629, 12.007595273964581, 76.27960536152345, 168.08922493463058,
+    159.75639135016442, 70.53609068404442, 14.026469116338967, 1.0,
+)
+_AI_D = (
+    0.5675945326387702, 14.75625625848472, 84.51389701414746, 177.31808814540045,
+    164.2346928715297, 71.47784008255756, 14.095913560783403, 1.0,
+)
+_AI_FN = (
+    -0.1316963234183318, -0.6264565444319123, -0.6931580360369335, -0.2797799815451191,
+    -0.04919001326095003, -0.004062659235948854, -0.0001592764962392621, -2.776491081552329e-06,
+    -1.6778769848911465e-08,
+)
+_AI_FD = (
+    13.356042070655324, 32.682503279522464, 26.736704094149957, 9.187074029072596,
+    1.4752914677166642, 0.11568717379518804, 0.004402916416152112, 7.547203482874142e-05,
+    4.5185009297058035e-07,
+)
+_AI_GN = (
+    0.01973399320916857, 0.39110302961568827, 1.0657989759959559, 0.9391692298166502,
+    0.35146565610554764, 0.06338889196289255, 0.005858041130483885, 0.000282851600836737,
+    6.98793669997261e-06, 8.117892395543892e-08, 3.415517847659236e-10,
+)
+_AI_GD = (
+    9.30892908077442, 19.835292871831214, 15.564662893286462, 5.476860694229755,
+    0.9542936116189619, 0.08645808263523921, 0.004126565238242226, 0.00010125908511650914,
+    1.1716673321441352e-06, 4.9183457006293e-09,
+)
+_AI_SERIES_TERMS = 13  # the most any |x| <= 2.09 needs to meet the series' stopping test, in float32 and float64
 
 
-for _name in ("airy_ai",):
-    _missing(_name)
+def _third(a):
+    """``a / 3`` rounded once, as C computes it (XLA's CPU backend would multiply by a rounded 1/3, and the phase of
+    Ai's oscillation at large ``-x`` needs every bit)."""
+    return a / jax.lax.optimization_barrier(jnp.full_like(a, 3))
+
+
+def _airy_ai(x):
+    inv_sqrt_pi = 0.564189583547756286948
+    below, above = x < -2.09, x >= 2.09
+    xb = jnp.where(below, x, -4)
+    zeta_b = _third(-2 * xb * jnp.sqrt(-xb))
+    z = 1 / zeta_b
+    zz = z * z
+    phase = zeta_b + 0.25 * 3.14159265358979323846
+    oscillating = inv_sqrt_pi / jnp.sqrt(jnp.sqrt(-xb)) * (
+        jnp.sin(phase) * (1 + zz * _horner(_AI_FN, zz) / _horner(_AI_FD, zz))
+        - jnp.cos(phase) * (z * _horner(_AI_GN, zz) / _horner(_AI_GD, zz)))
+    xa = jnp.where(above, x, 4)
+    zeta_a = _third(2 * xa * jnp.sqrt(xa))
+    decaying = inv_sqrt_pi * (_horner(_AI_N, 1 / zeta_a) / _horner(_AI_D, 1 / zeta_a)) / (
+        2 * jnp.sqrt(jnp.sqrt(xa)) * jnp.exp(zeta_a))
+    # Maclaurin series Ai(x) = c1 f(x) - c2 g(x), summed until the last term of f is below 2**-53 of f
+    xs = jnp.where(below | above, 0, x)
+    cube = xs * xs * xs
+    f, g, m, n, k = jnp.ones_like(xs), xs, jnp.ones_like(xs), xs, jnp.ones_like(xs)
+    going = jnp.ones(xs.shape, bool)
+    for _ in range(_AI_SERIES_TERMS):
+        m2 = m * cube / (k + 1) / (k + 2)
+        n2 = n * cube / (k + 2) / (k + 3)
+        f2, g2 = f + m2, g + n2
+        m, n, f, g = (jnp.where(going, new, old) for new, old in ((m2, m), (n2, n), (f2, f), (g2, g)))
+        k = jnp.where(going, k + 3, k)
+        going = going & (jnp.abs(m / f) > 1.11022302462515654042e-16)
+    series = 0.355028053887817239260 * f - 0.258819403792806798405 * g
+    out = jnp.where(below, oscillating, jnp.where(above, decaying, series))
+    return jnp.where(jnp.isinf(x), jnp.nan, jnp.where(x > 103.892, 0, out)).astype(x.dtype)
+
+
+_unary("airy_ai", _airy_ai, "Airy function Ai.", differentiable=False, single_double=True)
 
 
 # ------------------------------------------------------------------ orthogonal polynomials of integer degree n

@@ -79,6 +79,32 @@ class AccumulateGrad(Node):
         return ()
 
 
+class NotImplementedBackward(Node):
+    """The node of an op PyTorch has no derivative for: its outputs require grad, a backward through them raises."""
+
+    def __init__(self, op: str, next_edges: tuple, num_outputs: int):
+        super().__init__(next_edges, num_outputs)
+        self._op = op
+
+    def name(self) -> str:
+        return "torch::autograd::NotImplemented"
+
+    def apply(self, grad_outputs: list) -> tuple:
+        raise RuntimeError(f"derivative for {self._op} is not implemented")
+
+
+def mark_not_implemented(op: str, inputs: tuple, outputs: tuple) -> None:
+    """Give the floating-point ``outputs`` a :class:`NotImplementedBackward` when grad mode is on and an input
+    requires grad, as PyTorch does for ``op`` (an ATen name, ``aten::...``)."""
+    edges = tuple(grad_edge(t) for t in inputs if t.requires_grad)
+    if not (grad_mode.is_grad_enabled() and edges):
+        return
+    node = NotImplementedBackward(op, edges, len(outputs))
+    for i, t in enumerate(outputs):
+        if t.dtype.is_floating_point or t.dtype.is_complex:
+            t.grad_fn, t._output_nr = node, i
+
+
 def grad_edge(t):
     """``(node, output_nr)`` through which gradient reaches tensor ``t``, or None when it needs none."""
     if t.grad_fn is not None:
