@@ -85,12 +85,13 @@ def outcome(fn, lib, *inputs, grad: bool = False) -> tuple:
                for a in inputs]
     try:
         out = fn(lib, *tensors)
+        result = plain(out)  # a result without values (a meta tensor) raises here, as torch's numpy() does
     except Exception as e:  # noqa: BLE001 - the error itself is the result under comparison
         builtin = tuple(c.__name__ for c in type(e).__mro__ if c.__module__ == "builtins")
         return "error", (type(e).__name__, str(e), builtin)
     if grad:
-        return "ok", {"result": plain(out), "input grads": _input_grads(lib, out, tensors)}
-    return "ok", plain(out)
+        return "ok", {"result": result, "input grads": _input_grads(lib, out, tensors)}
+    return "ok", result
 
 
 def check(fn, *inputs, grad: bool = False, rtol: float = 1e-5, atol: float = 1e-6, raises: bool | None = None,
