@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from _torch_compare import check
+from _compare import check
 
 X = np.array([0.5, -1.5, 2.0], dtype=np.float32)
 M = np.arange(6, dtype=np.float32).reshape(2, 3) / 4

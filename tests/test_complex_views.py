@@ -2,7 +2,7 @@
 values, write-through, version counters and gradients."""
 import pytest
 
-from _torch_compare import check
+from _compare import check
 
 Z = [1 + 2j, 3 - 1j, -0.5 + 0.25j]
 PAIRS = [[1.0, 2.0], [3.0, -1.0], [-0.5, 0.25]]

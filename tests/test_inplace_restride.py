@@ -2,7 +2,7 @@
 autograd through them and on views."""
 import pytest
 
-from _torch_compare import check
+from _compare import check
 
 import jtorch
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from _compare_grads import check, check_error
+from _compare import check_error, check_grads
 
 rng = np.random.default_rng(1)
 A = rng.standard_normal((3, 3)) + 3 * np.eye(3)           # well conditioned
@@ -158,7 +158,7 @@ NO_GRAD = LOWRANK | FORWARD_ONLY | {"geqrf", "matrix_rank", "tril_indices", "tri
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case(name):
     fn, *arrays = CASES[name]
-    check(fn, *arrays, grad=name not in NO_GRAD)
+    check_grads(fn, *arrays, grad=name not in NO_GRAD)
 
 
 ERRORS = {

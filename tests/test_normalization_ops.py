@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from _torch_compare import check
+from _compare import check
 from test_shape import compare, forward_and_grad
 
 OPS = {

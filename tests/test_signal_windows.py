@@ -1,7 +1,7 @@
 """torch.signal.windows against real PyTorch: every window, symmetric and periodic, and argument errors."""
 import pytest
 
-from _torch_compare import check
+from _compare import check
 
 WINDOWS = {
     "bartlett": {}, "blackman": {}, "cosine": {}, "hamming": {}, "hann": {}, "nuttall": {},

@@ -1,7 +1,7 @@
 """torch.special orthogonal polynomials against real PyTorch: recurrences, closed forms, edge values."""
 import pytest
 
-from _torch_compare import check
+from _compare import check
 
 NAMES = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
          "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",

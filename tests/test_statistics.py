@@ -5,7 +5,7 @@ import torch
 
 import jtorch
 
-from _torch_compare import check
+from _compare import check
 from test_shape import compare, forward_and_grad
 
 OPS = {

@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from _torch_compare import check
+from _compare import check
 
 A = np.arange(24, dtype=np.float32).reshape(2, 3, 4) / 3 - 2
 

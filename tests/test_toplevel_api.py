@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 
-from _torch_compare import check
+from _compare import check
 
 FLOATS = ["float16", "bfloat16", "float32", "float64", "float8_e4m3fn", "float8_e5m2", "complex64", "complex128"]
 INTS = ["uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64"]

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import jtorch
-from _torch_compare import check, outcome
+from _compare import check, outcome
 
 RNG = np.random.default_rng(0)
 A = RNG.standard_normal((3,)).astype(np.float32)

@@ -1,5 +1,5 @@
 """Bad constructor arguments and bad inputs to nn layers: PyTorch's exception type and message, and a failed call
-leaves the module as it was. Every case runs with real torch and with jtorch (tests/_torch_compare.check)."""
+leaves the module as it was. Every case runs with real torch and with jtorch (tests/_compare.check)."""
 import sys
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _torch_compare import check  # noqa: E402
+from _compare import check  # noqa: E402
 
 # name -> case(lib); each is expected to raise under torch
 CONSTRUCTION = {

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the shared comparison helpers
-from _compare_grads import check, check_error  # noqa: E402
+from _compare import check_error, check_grads  # noqa: E402
 
 rng = np.random.default_rng(1)
-X4 = rng.standard_normal((2, 3, 4, 5))
+# the shapes are shared by every test below: a (mode, padding, align_corners, dtype) compiled once serves them all
+X4 = rng.standard_normal((2, 3, 3, 5))
 X5 = rng.standard_normal((2, 2, 3, 4, 5))
 # points inside, near the edges and well outside [-1, 1], so every padding mode has work to do
 GRID2 = rng.uniform(-1.6, 1.6, (2, 3, 4, 2))
@@ -31,32 +32,32 @@ def F(lib):
 def test_grid_sample_2d(mode, padding, align, dtype):
     x, g = X4.astype(dtype), GRID2.astype(dtype)
     tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
-    check(lambda lib, x, g: F(lib).grid_sample(x, g, mode, padding, align), x, g, **tol)
+    check_grads(lambda lib, x, g: F(lib).grid_sample(x, g, mode, padding, align), x, g, **tol)
 
 
 @pytest.mark.parametrize("mode,padding,align", [("bilinear", "zeros", True), ("bilinear", "border", False),
                                                 ("bilinear", "reflection", True), ("nearest", "reflection", False)])
 def test_grid_sample_3d(mode, padding, align):
-    check(lambda lib, x, g: F(lib).grid_sample(x, g, mode, padding, align), X5, GRID3, rtol=1e-10, atol=1e-12)
+    check_grads(lambda lib, x, g: F(lib).grid_sample(x, g, mode, padding, align), X5, GRID3, rtol=1e-10, atol=1e-12)
 
 
 def test_grid_sampler_entry_points():
-    check(lambda lib, x, g: lib.grid_sampler(x, g, 2, 2, True), X4, GRID2, rtol=1e-10, atol=1e-12)
-    check(lambda lib, x, g: lib.grid_sampler_2d(x, g, 0, 1, False), X4, GRID2, rtol=1e-10, atol=1e-12)
-    check(lambda lib, x, g: lib.grid_sampler(x, g, 1, 0, False), X5, GRID3, rtol=1e-10, atol=1e-12)
-    check(lambda lib, x, g: lib.grid_sampler_3d(x, g, 0, 2, True), X5, GRID3, rtol=1e-10, atol=1e-12)
+    check_grads(lambda lib, x, g: lib.grid_sampler(x, g, 2, 2, True), X4, GRID2, rtol=1e-10, atol=1e-12)
+    check_grads(lambda lib, x, g: lib.grid_sampler_2d(x, g, 0, 1, False), X4, GRID2, rtol=1e-10, atol=1e-12)
+    check_grads(lambda lib, x, g: lib.grid_sampler(x, g, 1, 0, False), X5, GRID3, rtol=1e-10, atol=1e-12)
+    check_grads(lambda lib, x, g: lib.grid_sampler_3d(x, g, 0, 2, True), X5, GRID3, rtol=1e-10, atol=1e-12)
 
 
 def test_grid_sample_edge_points_and_empty_shapes():
-    # exact pixel centres and the -1/1 borders, where clipping and reflection meet their limits
-    g = np.array([[[[-1.0, -1.0], [1.0, 1.0], [0.0, 0.5]], [[1.0, -1.0], [-0.5, 1.0], [0.25, 0.0]]]])
-    x = rng.standard_normal((1, 2, 3, 5))
+    # exact pixel centres and the -1/1 borders, where clipping and reflection meet their limits (X4 is 3 x 5)
+    g = GRID2.copy()
+    g[0, :2, :3] = [[[-1.0, -1.0], [1.0, 1.0], [0.0, 0.5]], [[1.0, -1.0], [-0.5, 1.0], [0.25, 0.0]]]
     for mode, padding in (("bilinear", "border"), ("bilinear", "reflection"), ("bicubic", "reflection")):
-        check(lambda lib, x, g: F(lib).grid_sample(x, g, mode, padding, True), x, g, rtol=1e-10, atol=1e-12)
-    check(lambda lib, x, g: F(lib).grid_sample(x, g, align_corners=False), X4[:0], GRID2[:0])
-    check(lambda lib, x, g: F(lib).grid_sample(x, g, align_corners=False), X4[:, :0], GRID2)
-    check(lambda lib, x, g: F(lib).grid_sample(x, g, align_corners=False), X4, GRID2[:, :0])
-    check(lambda lib, x, g: F(lib).grid_sample(x, g, "bilinear", "reflection", True), X4[:, :, :1, :1], GRID2)
+        check_grads(lambda lib, x, g: F(lib).grid_sample(x, g, mode, padding, True), X4, g, rtol=1e-10, atol=1e-12)
+    check_grads(lambda lib, x, g: F(lib).grid_sample(x, g, align_corners=False), X4[:0], GRID2[:0])
+    check_grads(lambda lib, x, g: F(lib).grid_sample(x, g, align_corners=False), X4[:, :0], GRID2)
+    check_grads(lambda lib, x, g: F(lib).grid_sample(x, g, align_corners=False), X4, GRID2[:, :0])
+    check_grads(lambda lib, x, g: F(lib).grid_sample(x, g, "bilinear", "reflection", True), X4[:, :, :1, :1], GRID2)
 
 
 def test_grid_sample_errors():
@@ -89,8 +90,8 @@ def test_affine_grid(size, shape, align):
     theta = rng.standard_normal(shape)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the unit-size align_corners warning, compared separately below
-        check(lambda lib, t: F(lib).affine_grid(t, size, align_corners=align), theta, rtol=1e-10, atol=1e-12)
-        check(lambda lib, t: lib.affine_grid_generator(t, size, align), theta, rtol=1e-10, atol=1e-12)
+        check_grads(lambda lib, t: F(lib).affine_grid(t, size, align_corners=align), theta, rtol=1e-10, atol=1e-12)
+        check_grads(lambda lib, t: lib.affine_grid_generator(t, size, align), theta, rtol=1e-10, atol=1e-12)
 
 
 def test_affine_grid_feeds_grid_sample():
@@ -98,7 +99,7 @@ def test_affine_grid_feeds_grid_sample():
 
     def case(lib, x, t):
         return F(lib).grid_sample(x, F(lib).affine_grid(t, (2, 3, 6, 7), align_corners=False), align_corners=False)
-    check(case, X4, theta, rtol=1e-10, atol=1e-12)
+    check_grads(case, X4, theta, rtol=1e-10, atol=1e-12)
 
 
 def test_affine_grid_errors():

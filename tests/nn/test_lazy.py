@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _torch_compare import check  # noqa: E402
+from _compare import check  # noqa: E402
 
 x = np.random.default_rng(0).standard_normal((2, 3, 6, 5)).astype(np.float32)
 

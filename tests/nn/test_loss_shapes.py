@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 
-from _torch_compare import check
+from _compare import check
 
 LOSSES = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss", "kl_div", "poisson_nll_loss",
           "gaussian_nll_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss", "margin_ranking_loss"]

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import jtorch
-from _torch_compare import check
+from _compare import check
 
 from nn_helpers import assert_close, load_from_torch, selected
 

@@ -12,8 +12,8 @@ import jtorch
 
 from nn_helpers import assert_close, load_from_torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/, for _torch_compare
-from _torch_compare import check  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/, for _compare
+from _compare import check  # noqa: E402
 
 rng = np.random.default_rng(0)
 
