@@ -53,14 +53,14 @@ def _check_same_dtype(name: str, A: Tensor, B: Tensor, b_name: str = "B") -> Non
                            f"{scalar_type_name(B.dtype)} and A.dtype = {scalar_type_name(A.dtype)}")
 
 
-def _raise_info(name: str, info: np.ndarray, message) -> None:
-    """Raise LinAlgError for the first nonzero LAPACK-style ``info`` (batched: with the batch index)."""
+def _raise_info(name: str, info: np.ndarray, message, error: type = LinAlgError) -> None:
+    """Raise ``error`` for the first nonzero LAPACK-style ``info`` (batched: with the batch index)."""
     flat = np.asarray(info).reshape(-1)
     bad = np.nonzero(flat)[0]
     if bad.size == 0:
         return
     where = f"(Batch element {bad[0]}): " if np.ndim(info) else ""
-    raise LinAlgError(f"{name}: {where}{message(int(flat[bad[0]]))}")
+    raise error(f"{name}: {where}{message(int(flat[bad[0]]))}")
 
 
 # ---------------------------------------------------------------- LU-based: det, inv, solve
@@ -414,7 +414,8 @@ def lu(A: Tensor, *, pivot: bool = True, out=None):
     _check_matrix("linalg.lu", A)
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
-    result = return_types.linalg_lu(*_run(_lu, A, name="LinalgLuBackward0"))
+    P, L, U = _run(_lu, A, name="LinalgLuBackward0")
+    result = return_types.linalg_lu(P.detach(), L, U)  # a permutation has no gradient
     return result if out is None else return_types.linalg_lu(*write_out(result, out))
 
 
@@ -650,9 +651,9 @@ def _ldl_factor_checked(A: Tensor, hermitian: bool, check_errors: bool, name: st
     LD, pivots, info = _run(_ldl_factor, A.detach(), hermitian=bool(hermitian) and A.dtype.is_complex)
     mark_not_implemented("aten::linalg_ldl_factor_ex", (A,), (LD,))
     if check_errors:
-        # PyTorch reports a zero block of D as an unrecognised LAPACK code (an internal assertion)
+        # PyTorch reports a zero block of D as an unrecognised LAPACK code (an internal assertion's RuntimeError)
         _raise_info(name, info.numpy(), lambda i: f"Unknown error code: {i}. (D[{i - 1}, {i - 1}] is exactly zero: "
-                                                  "the matrix is singular)")
+                                                  "the matrix is singular)", RuntimeError)
     return LD, pivots, info
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import jtorch
-from _compare_grads import check, check_error
+from _compare import check_error, check_grads
 
 rng = np.random.default_rng(5)
 SIGNAL = rng.standard_normal(64)
@@ -67,7 +67,7 @@ GRAD_CASES = {"stft": {"defaults", "real_output", "short_window", "pad_replicate
 def _check(cases: dict, family: str, name: str) -> None:
     fn, *arrays = cases[name]
     single = any(a.dtype in (np.float32, np.complex64) for a in arrays)
-    check(_quiet(fn), *arrays, grad=name in GRAD_CASES[family], rtol=1e-4 if single else 1e-7,
+    check_grads(_quiet(fn), *arrays, grad=name in GRAD_CASES[family], rtol=1e-4 if single else 1e-7,
           atol=1e-4 if single else 1e-9)
 
 
@@ -104,7 +104,7 @@ def test_istft(name):
 def test_roundtrip_recovers_the_signal():
     def roundtrip(lib, x, w):
         return lib.istft(lib.stft(x, 16, 4, window=w, return_complex=True), 16, 4, window=w, length=x.shape[-1])
-    check(roundtrip, BATCH, WINDOW)
+    check_grads(roundtrip, BATCH, WINDOW)
     out = roundtrip(jtorch, jtorch.tensor(BATCH), jtorch.tensor(WINDOW))
     np.testing.assert_allclose(out.numpy(), BATCH, atol=1e-12)
 

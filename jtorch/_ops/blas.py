@@ -463,9 +463,9 @@ def lu_solve(b, LU_data, LU_pivots, *, out=None) -> Tensor:
 @register(method=False)
 def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True, *, out=None):
     """``(P, L, U)`` from the packed output of ``lu``/``linalg.lu_factor``."""
-    result = return_types.lu_unpack(*apply(linalg._lu_unpack, LU_data, LU_pivots,
-                                           static=(("unpack_data", unpack_data), ("unpack_pivots", unpack_pivots)),
-                                           name="LuUnpackBackward0"))
+    P, L, U = apply(linalg._lu_unpack, LU_data, LU_pivots,
+                    static=(("unpack_data", unpack_data), ("unpack_pivots", unpack_pivots)), name="LuUnpackBackward0")
+    result = return_types.lu_unpack(P.detach(), L, U)  # a permutation has no gradient
     return result if out is None else return_types.lu_unpack(*write_out(result, out))
 
 
