@@ -420,21 +420,15 @@ class _TorchUnpickler(pickle.Unpickler):
 
 def _share_storages(storages: dict) -> None:
     """Tensors that share a storage in the file become views of one base, as in PyTorch."""
+    from ._ops.shape import _as_strided
     for storage in storages.values():
         if len(storage.users) < 2:
             continue
         root = Tensor._make(_placed(storage.array, storage.location))
         for t, offset, size, stride in storage.users:
-            chain = ((_strided_window, (("offset", offset), ("size", size), ("stride", stride))),)
+            chain = ((_as_strided, (("size", size), ("stride", stride), ("offset", offset))),)
             t._version_counter = root._version_counter
             t._view = _ViewInfo(root, chain, root._version_counter[0], False)
-
-
-def _strided_window(flat, *, offset, size, stride):
-    import jax.numpy as jnp
-    positions = offset + sum(jnp.arange(n).reshape([-1 if i == a else 1 for i in range(len(size))]) * s
-                             for a, (n, s) in enumerate(zip(size, stride)))
-    return flat[jnp.broadcast_to(positions, size)] if size else flat[offset]
 
 
 def _open_zip(f) -> zipfile.ZipFile:
