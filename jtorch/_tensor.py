@@ -73,6 +73,10 @@ def apply_view_chain(array, *, chain: tuple):
 # view_fn -> writer(base, value, **static) giving the new base with the viewed region replaced.
 VIEW_WRITERS: dict = {}
 
+# view functions that may show one element of their input more than once (expand, overlapping windows): a
+# write into a view of theirs goes straight to the storage positions it covers, leaving the other copies alone.
+MANY_TO_ONE_VIEWS: set = set()
+
 # view_fn -> rule(size, stride, offset, **static) giving the view's (size, stride, storage offset) in PyTorch's
 # terms from those of the tensor it views.
 VIEW_STRIDES: dict = {}
@@ -111,7 +115,7 @@ def write_view(base, value, *, chain: tuple):
     if not chain:
         return jnp.broadcast_to(value, base.shape)
     (fn, static), rest = chain[0], chain[1:]
-    if rest and (fn in VIEW_WRITERS or any(f in VIEW_WRITERS for f, _ in rest)):
+    if rest and fn not in MANY_TO_ONE_VIEWS and (fn in VIEW_WRITERS or any(f in VIEW_WRITERS for f, _ in rest)):
         value = write_view(fn(base, **dict(static)), value, chain=rest)  # the first view, updated
         rest = ()
     if not rest and fn in VIEW_WRITERS:
@@ -187,7 +191,8 @@ class Tensor:
         if view.tracks_grad and base.requires_grad:
             from ._ops._dispatch import apply
             with grad_mode.enable_grad():
-                fresh = apply(apply_view_chain, base, static=(("chain", view.chain),), name="AsStridedBackward0")
+                fresh = apply(apply_view_chain, base, static=(("chain", view.chain),), name="AsStridedBackward0",
+                              saves=False)
             self._array, self.grad_fn, self._output_nr = fresh._array, fresh.grad_fn, 0
         else:
             self._array = apply_view_chain(base._value, chain=view.chain)

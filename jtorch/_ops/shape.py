@@ -11,7 +11,7 @@ import numpy as np
 from .. import _device as _dev
 from .. import _dtype as dt
 from .. import _legacy_types as _legacy
-from .._tensor import (VIEW_STRIDES, VIEW_WRITERS, Size, Tensor, apply_view_chain, contiguous_strides,
+from .._tensor import (MANY_TO_ONE_VIEWS, VIEW_STRIDES, VIEW_WRITERS, Size, Tensor, apply_view_chain, contiguous_strides,
                        scalar_type_name, write_view)
 from ._dispatch import apply
 from ._registry import TORCH_FUNCTIONS, register, register_method
@@ -98,8 +98,12 @@ def view(self, *shape) -> Tensor:
 
 @register
 def reshape(input, *shape) -> Tensor:
-    """The same data with another shape (one dim may be -1)."""
+    """The same data with another shape (one dim may be -1): a view where strides allow, else a copy."""
     shape = _infer_shape(shape, input.numel())
+    if input._view is not None and input._view.chain:
+        size, stride, _ = input._geometry()
+        if _view_strides(size, stride, shape) is None:
+            input = clone(input)
     return make_view(input, _reshape_view, (("shape", shape),), "ViewBackward0")
 
 
@@ -420,6 +424,7 @@ def _expand_geometry(size, stride, offset, *, shape):
 
 
 VIEW_STRIDES[_broadcast_view] = _expand_geometry
+MANY_TO_ONE_VIEWS.add(_broadcast_view)
 
 
 @register_method
@@ -966,6 +971,7 @@ def _unfold_geometry(size_, stride, offset, *, dim, size, step):
 
 
 VIEW_STRIDES[_unfold_view] = _unfold_geometry
+MANY_TO_ONE_VIEWS.add(_unfold_view)
 
 
 @register_method
@@ -1375,6 +1381,7 @@ def _as_strided_scatter(a, src, *, size, stride, offset):
 
 
 VIEW_WRITERS[_as_strided] = _as_strided_scatter
+MANY_TO_ONE_VIEWS.add(_as_strided)
 VIEW_STRIDES[_as_strided] = lambda size_, stride_, offset_, *, size, stride, offset: (size, stride, offset)
 
 
