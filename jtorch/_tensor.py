@@ -620,6 +620,8 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
         self._array = value._value
+        if self._view is not None and self._view.base.__dict__.get("_storage_of") is not None:
+            self._view = None  # the storage that as_strided_ kept aside is replaced
         if self._view is not None:
             self._view.synced = self._version_counter[0]
 

@@ -215,3 +215,20 @@ def test_compiled_step_writes_through_as_strided():
     a = jtorch.arange(6.0, requires_grad=True)
     jtorch.compile(train)(a)
     assert a.grad.tolist() == ta.grad.tolist()
+
+
+def test_view_needs_compatible_strides():
+    check(lambda L: L.arange(24.0).as_strided((3, 4), (1, 3)).view(12))
+    check(lambda L: L.arange(24.0).reshape(2, 3, 4).transpose(0, 1).view(3, 8))
+    check(lambda L: L.arange(24.0).reshape(2, 3, 4)[:, 1:].view(2, 2, 2, 2).stride())
+    check(lambda L: L.arange(24.0).as_strided((3, 4), (1, 3)).t().view(2, 6).stride())
+
+
+def test_data_replaces_the_storage_kept_by_as_strided_():
+    def case(L):
+        x = L.arange(6.0)
+        x.as_strided_((2, 2), (1, 2))
+        x.data = L.ones(3)
+        x.add_(1)
+        return [x, x.stride(), x.storage_offset(), x.is_contiguous()]
+    check(case)

@@ -93,18 +93,26 @@ def view(self, *shape) -> Tensor:
             raise NotImplementedError("jtorch supports Tensor.view(dtype) only between dtypes of the same size")
         return apply(_bitcast, self, static=(("dtype", np_dtype(target)),))
     shape = _infer_shape(shape, self.numel())
+    if not _viewable(self, shape):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
+                           "spans across two contiguous subspaces). Use .reshape(...) instead.")
     return make_view(self, _reshape_view, (("shape", shape),), "ViewBackward0")
+
+
+def _viewable(input: Tensor, shape: tuple) -> bool:
+    """Whether strides can show ``input``'s elements in row-major order as ``shape``."""
+    if input._view is None or not input._view.chain:
+        return True
+    size, stride, _ = input._geometry()
+    return _view_strides(size, stride, shape) is not None
 
 
 @register
 def reshape(input, *shape) -> Tensor:
     """The same data with another shape (one dim may be -1): a view where strides allow, else a copy."""
     shape = _infer_shape(shape, input.numel())
-    if input._view is not None and input._view.chain:
-        size, stride, _ = input._geometry()
-        if _view_strides(size, stride, shape) is None:
-            input = clone(input)
-    return make_view(input, _reshape_view, (("shape", shape),), "ViewBackward0")
+    return make_view(input if _viewable(input, shape) else clone(input), _reshape_view, (("shape", shape),),
+                     "ViewBackward0")
 
 
 @register_method
