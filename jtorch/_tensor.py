@@ -237,11 +237,10 @@ class Tensor:
                                    "operation.")
         return recording
 
-    def _commit_restride(self, view: "Tensor", *, keeps_storage: bool = False) -> "Tensor":
-        """Make this tensor become ``view``, a view of itself with another shape (``t_``, ``unsqueeze_``...):
-        the storage is unchanged, the version moves on and the graph continues through the view's node.
-        With ``keeps_storage`` (``as_strided_``) a tensor that is no view keeps its array as the storage it
-        now views, since ``view`` may not cover all of it."""
+    def _commit_restride(self, view: "Tensor") -> "Tensor":
+        """Make this tensor become ``view``, a view of itself with another shape (``t_``, ``as_strided_``...):
+        the storage is unchanged, the version moves on and the graph continues through the view's node. A
+        tensor that is no view keeps its array aside as the storage it now views (with PyTorch's strides)."""
         recording = self._check_inplace_allowed()
         # the counter is referenced by self, by ``view`` and by getrefcount's argument: any more are live views
         if self._view is None and sys.getrefcount(self._version_counter) > 3:
@@ -249,13 +248,13 @@ class Tensor:
                                       f"(or tensors from .data/.detach()) are alive; shape {list(self.shape)}")
         old_version = self._version_counter[0]
         self._version_counter[0] += 1
-        if self._view is None and keeps_storage:
+        if self._view is None:
             storage = Tensor._make(self._array)
             storage.grad_fn, storage._output_nr = self.grad_fn, self._output_nr
             storage._version_counter = self._version_counter
             storage.__dict__["_storage_of"] = weakref.ref(self)
             self._view = _ViewInfo(storage, view._view.chain, self._version_counter[0], True)
-        elif self._view is not None:
+        else:
             self._view = view._view
             self._view.synced = self._version_counter[0]
         self._array = view._array

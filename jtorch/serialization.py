@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _device as _dev
 from . import _dtype as dt
-from ._tensor import Size, Tensor, _ViewInfo, apply_view_chain
+from ._tensor import Size, Tensor, _ViewInfo, apply_view_chain, contiguous_strides
 
 DEFAULT_PROTOCOL = 2
 
@@ -77,14 +77,6 @@ def _strided_layout(chain: tuple, base_shape: tuple):
     return offset, tuple(strides)
 
 
-def _contiguous_strides(shape: tuple) -> tuple:
-    strides, acc = [], 1
-    for n in reversed(shape):
-        strides.append(acc)
-        acc *= max(n, 1)
-    return tuple(reversed(strides))
-
-
 class _TorchPickler(pickle._Pickler):
     """Writes jtorch objects as the globals and persistent ids PyTorch's unpickler expects."""
 
@@ -123,10 +115,10 @@ class _TorchPickler(pickle._Pickler):
             root = view.base
             layout = _strided_layout(view.chain, tuple(root.shape))
             if layout is None:  # not a strided window of its base: saved on its own
-                root, layout = tensor, (0, _contiguous_strides(tuple(tensor.shape)))
+                root, layout = tensor, (0, contiguous_strides(tuple(tensor.shape)))
         else:
             root = view.base if view is not None else tensor
-            layout = (0, _contiguous_strides(tuple(tensor.shape)))
+            layout = (0, contiguous_strides(tuple(tensor.shape)))
         ref = self._storages.get(id(root))
         if ref is None:
             array = np.ascontiguousarray(np.asarray(root._value)).reshape(-1)

@@ -232,3 +232,17 @@ def test_data_replaces_the_storage_kept_by_as_strided_():
         x.add_(1)
         return [x, x.stride(), x.storage_offset(), x.is_contiguous()]
     check(case)
+
+
+def test_plain_tensor_restrided_in_place_keeps_its_storage():
+    def case(L):
+        x = L.arange(6.0).reshape(2, 3)
+        x.t_()
+        before = [x.stride(), x.is_contiguous(), x.storage_offset(), x._base is None, x._is_view()]
+        v = x[1]
+        v.add_(10)
+        x.unsqueeze_(0)
+        return before + [x, v, x.stride(), v._base is x, x._base is None, v.stride(), x.as_strided((6,), (1,)),
+                         x.reshape(6), x._version]
+    check(case)
+    check(lambda L: L.arange(6.0).reshape(2, 3).t_().view(6))

@@ -11,8 +11,8 @@ import numpy as np
 from .. import _device as _dev
 from .. import _dtype as dt
 from .. import _legacy_types as _legacy
-from .._tensor import (MANY_TO_ONE_VIEWS, VIEW_STRIDES, VIEW_WRITERS, Size, Tensor, apply_view_chain, contiguous_strides,
-                       scalar_type_name, write_view)
+from .._tensor import (MANY_TO_ONE_VIEWS, VIEW_STRIDES, VIEW_WRITERS, Size, Tensor, apply_view_chain,
+                       contiguous_strides, scalar_type_name, write_view)
 from ._dispatch import apply
 from ._registry import TORCH_FUNCTIONS, register, register_method
 from ._util import check_broadcast, dims_tuple, np_dtype, write_out, wrap_dim
@@ -54,12 +54,7 @@ def _view_strides(size: tuple, stride: tuple, shape: tuple) -> tuple | None:
     return tuple(new) if view_d == -1 else None
 
 
-def _reshape_geometry(size, stride, offset, *, shape):
-    new = _view_strides(size, stride, shape)
-    return (shape, new, offset) if new is not None else (shape, contiguous_strides(shape), 0)
-
-
-VIEW_STRIDES[_reshape_view] = _reshape_geometry
+VIEW_STRIDES[_reshape_view] = lambda size, stride, offset, *, shape: (shape, _view_strides(size, stride, shape), offset)
 
 
 def _infer_shape(shape, numel: int) -> tuple:
@@ -1466,7 +1461,7 @@ def as_strided(input, size, stride, storage_offset: int | None = None) -> Tensor
 def as_strided_(self, size, stride, storage_offset: int | None = None) -> Tensor:
     """In-place :func:`as_strided`: ``self`` takes the sizes, strides and offset; its storage is unchanged."""
     view = _as_strided_view(self, size, stride, storage_offset, "AsStridedBackward1")
-    return self._commit_restride(view, keeps_storage=True)
+    return self._commit_restride(view)
 
 
 @register
