@@ -252,7 +252,7 @@ class Tensor:
             storage = Tensor._make(self._array)
             storage.grad_fn, storage._output_nr = self.grad_fn, self._output_nr
             storage._version_counter = self._version_counter
-            storage.__dict__["_storage_of"] = weakref.ref(self)
+            storage.__dict__["_storage_of"] = self
             self._view = _ViewInfo(storage, view._view.chain, self._version_counter[0], True)
         else:
             self._view = view._view
@@ -437,20 +437,23 @@ class Tensor:
                 expected *= size[d]
         return True
 
+    def _overlapping(self) -> bool:
+        """Whether elements of this tensor share memory locations (a view with a stride 0 or overlapping windows)."""
+        view = self._view
+        return view is not None and bool(view.chain) and _overlaps(*self._geometry()[:2])
+
     def _check_no_internal_overlap(self) -> None:
         """PyTorch's error for a write into a tensor with a dim of stride 0 (an expanded view); elements that
         share memory otherwise get PyTorch's undefined result, which jtorch refuses."""
-        view = self._view
-        if view is None or not view.chain:
+        if not self._overlapping():
             return
         size, stride, _ = self._geometry()
         if any(st == 0 and n > 1 for n, st in zip(size, stride)):
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                                "single memory location. Please clone() the tensor before performing the operation.")
-        if _overlaps(size, stride):
-            raise NotImplementedError(f"jtorch cannot write in place into a view whose elements overlap in memory "
-                                      f"(sizes {list(size)}, strides {list(stride)}): PyTorch leaves the result "
-                                      f"undefined; clone() it first")
+        raise NotImplementedError(f"jtorch cannot write in place into a view whose elements overlap in memory "
+                                  f"(sizes {list(size)}, strides {list(stride)}): PyTorch leaves the result "
+                                  f"undefined; clone() it first")
 
     def is_inference(self) -> bool:
         return self._is_inference
@@ -470,13 +473,12 @@ class Tensor:
 
     @property
     def _base(self):
-        """The tensor whose storage this view shares: for the storage that ``as_strided_`` kept aside, the
-        tensor it was taken from (None for that tensor itself)."""
+        """The tensor whose storage this view shares: for the storage that an in-place restride kept aside, the
+        restrided tensor (None for that tensor itself)."""
         view = self._view
         if view is None or not view.chain:
             return None
-        owner = view.base.__dict__.get("_storage_of")
-        base = view.base if owner is None else owner()
+        base = view.base.__dict__.get("_storage_of", view.base)
         return None if base is self else base
 
     @property
@@ -620,7 +622,7 @@ class Tensor:
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
         self._array = value._value
         if self._view is not None and self._view.base.__dict__.get("_storage_of") is not None:
-            self._view = None  # the storage that as_strided_ kept aside is replaced
+            self._view = None  # the storage that an in-place restride kept aside is replaced
         if self._view is not None:
             self._view.synced = self._version_counter[0]
 

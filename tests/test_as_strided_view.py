@@ -136,7 +136,10 @@ def overlapping_write_of_a_subview(L):
     y = x.as_strided((3, 3), (1, 1))
     y[0].add_(1)  # y[0] itself has no overlapping elements
     y[:, 2].mul_(10)
-    return [x, y]
+    y[1, 1:] = L.tensor([-1.0, -2.0])
+    e = x[:2].expand(3, 2)
+    e[2] = 7.0
+    return [x, y, e]
 
 
 @pytest.mark.parametrize("case", [
@@ -158,6 +161,7 @@ def test_matches_torch(case):
     lambda L: L.arange(6.0, requires_grad=True).as_strided_((2,), (1,)),
     lambda L: L.arange(6.0, requires_grad=True).as_strided((2,), (1,)).add_(1),
     lambda L: L.arange(4.0).expand(3, 4).add_(1),
+    lambda L: L.arange(4.0).expand(3, 4).__setitem__((slice(None), 0), 2.0),
     lambda L: L.arange(4.0).as_strided((3, 2), (0, 1)).copy_(L.ones(3, 2)),
     lambda L: L.add(L.ones(2, 4), 1, out=L.zeros(4).expand(2, 4)),
     lambda L: L.zeros(3, 3).stride(2),

@@ -190,6 +190,8 @@ def _basic_name(spec) -> str:
 
 def setitem(self: Tensor, key, value) -> None:
     spec, arrays = parse_key(self, key)
+    if not arrays and self._overlapping():  # write only the indexed elements, which may not overlap
+        self, spec = getitem(self, key), ()
     if isinstance(value, (list, tuple, np.ndarray)):
         from .creation import tensor
         value = tensor(value, dtype=self.dtype)
