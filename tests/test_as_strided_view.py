@@ -41,7 +41,9 @@ def views_of_as_strided(L):
     b.mul_(-1)
     d = y.reshape(12)  # not viewable: PyTorch copies
     d.add_(1000)
-    return [x, y, a, b, c, d, x._version]
+    r = y[:, 1:2].ravel()  # viewable but not contiguous: ravel copies
+    r.add_(500)
+    return [x, y, a, b, c, d, r, x._version]
 
 
 def geometry(L):

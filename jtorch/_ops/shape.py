@@ -925,8 +925,8 @@ def fill(input, value) -> Tensor:
 # ------------------------------------------------------------------ more views
 @register
 def ravel(input) -> Tensor:
-    """``input`` flattened to 1-D."""
-    return reshape(input, (-1,))
+    """``input`` flattened to 1-D: a view when ``input`` is contiguous, else a copy."""
+    return reshape(input.contiguous(), (-1,))
 
 
 def _diagonal_view(a, *, offset, dim1, dim2):
