@@ -56,10 +56,11 @@ class Size(tuple):
 
 
 class _ViewInfo:
-    __slots__ = ("base", "chain", "synced", "tracks_grad")
+    __slots__ = ("base", "chain", "synced", "tracks_grad", "geometry")
 
     def __init__(self, base, chain: tuple, synced: int, tracks_grad: bool):
         self.base, self.chain, self.synced, self.tracks_grad = base, chain, synced, tracks_grad
+        self.geometry = None  # (base shape, (size, stride, storage offset)) once computed
 
 
 def apply_view_chain(array, *, chain: tuple):
@@ -72,6 +73,40 @@ def apply_view_chain(array, *, chain: tuple):
 # view_fn -> writer(base, value, **static) giving the new base with the viewed region replaced.
 VIEW_WRITERS: dict = {}
 
+# view functions that may show one element of their input more than once (expand, overlapping windows): a
+# write into a view of theirs goes straight to the storage positions it covers, leaving the other copies alone.
+MANY_TO_ONE_VIEWS: set = set()
+
+# view_fn -> rule(size, stride, offset, **static) giving the view's (size, stride, storage offset) in PyTorch's
+# terms from those of the tensor it views.
+VIEW_STRIDES: dict = {}
+
+
+def contiguous_strides(shape: tuple) -> tuple:
+    """PyTorch's strides of a row-major tensor of ``shape`` (a dim of size 0 counts as 1)."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _overlaps(size: tuple, stride: tuple) -> bool:
+    """Whether two elements of a ``size``/``stride`` layout share a memory location."""
+    dims = sorted((st, n) for n, st in zip(size, stride) if n > 1)
+    if not dims or any(n == 0 for n in size):
+        return False
+    extent = 0
+    for st, n in dims:
+        if st <= extent:
+            break
+        extent += (n - 1) * st
+    else:
+        return False
+    positions = sum(np.arange(n).reshape([-1 if i == d else 1 for i in range(len(size))]) * st
+                    for d, (n, st) in enumerate(zip(size, stride)))
+    return np.unique(np.broadcast_to(positions, size)).size < np.prod(size)
+
 
 def write_view(base, value, *, chain: tuple):
     """The new base array after writing ``value`` into the region that ``chain`` views."""
@@ -80,7 +115,7 @@ def write_view(base, value, *, chain: tuple):
     if not chain:
         return jnp.broadcast_to(value, base.shape)
     (fn, static), rest = chain[0], chain[1:]
-    if rest and (fn in VIEW_WRITERS or any(f in VIEW_WRITERS for f, _ in rest)):
+    if rest and fn not in MANY_TO_ONE_VIEWS and (fn in VIEW_WRITERS or any(f in VIEW_WRITERS for f, _ in rest)):
         value = write_view(fn(base, **dict(static)), value, chain=rest)  # the first view, updated
         rest = ()
     if not rest and fn in VIEW_WRITERS:
@@ -156,18 +191,22 @@ class Tensor:
         if view.tracks_grad and base.requires_grad:
             from ._ops._dispatch import apply
             with grad_mode.enable_grad():
-                fresh = apply(apply_view_chain, base, static=(("chain", view.chain),), name="AsStridedBackward0")
+                fresh = apply(apply_view_chain, base, static=(("chain", view.chain),), name="AsStridedBackward0",
+                              saves=False)
             self._array, self.grad_fn, self._output_nr = fresh._array, fresh.grad_fn, 0
         else:
             self._array = apply_view_chain(base._value, chain=view.chain)
         view.synced = self._version_counter[0]
 
-    def _make_view(self, view_fn, static: tuple, array, grad_fn=None) -> "Tensor":
-        """A view of this tensor: ``array == view_fn(self array, **static)``; the graph node is ``grad_fn``."""
+    def _make_view(self, view_fn, static: tuple, array, grad_fn=None, *, of_storage: bool = False) -> "Tensor":
+        """A view of this tensor: ``array == view_fn(self array, **static)``; the graph node is ``grad_fn``.
+        With ``of_storage``, ``view_fn`` reads the storage (the root's array) whatever view of it this tensor is."""
         out = Tensor._make(array)
         out.grad_fn = grad_fn
         if self._view is not None:
             root, chain = self._view.base, self._view.chain + ((view_fn, static),)
+            if of_storage:
+                chain = ((view_fn, static),)
             tracks = self._view.tracks_grad
         else:
             root, chain, tracks = self, ((view_fn, static),), True
@@ -199,8 +238,9 @@ class Tensor:
         return recording
 
     def _commit_restride(self, view: "Tensor") -> "Tensor":
-        """Make this tensor become ``view``, a view of itself with another shape (``t_``, ``unsqueeze_``...):
-        the storage is unchanged, the version moves on and the graph continues through the view's node."""
+        """Make this tensor become ``view``, a view of itself with another shape (``t_``, ``as_strided_``...):
+        the storage is unchanged, the version moves on and the graph continues through the view's node. A
+        tensor that is no view keeps its array aside as the storage it now views (with PyTorch's strides)."""
         recording = self._check_inplace_allowed()
         # the counter is referenced by self, by ``view`` and by getrefcount's argument: any more are live views
         if self._view is None and sys.getrefcount(self._version_counter) > 3:
@@ -208,7 +248,13 @@ class Tensor:
                                       f"(or tensors from .data/.detach()) are alive; shape {list(self.shape)}")
         old_version = self._version_counter[0]
         self._version_counter[0] += 1
-        if self._view is not None:
+        if self._view is None:
+            storage = Tensor._make(self._array)
+            storage.grad_fn, storage._output_nr = self.grad_fn, self._output_nr
+            storage._version_counter = self._version_counter
+            storage.__dict__["_storage_of"] = self
+            self._view = _ViewInfo(storage, view._view.chain, self._version_counter[0], True)
+        else:
             self._view = view._view
             self._view.synced = self._version_counter[0]
         self._array = view._array
@@ -217,9 +263,12 @@ class Tensor:
             self.grad_fn, self._output_nr = view.grad_fn, view._output_nr
         return self
 
-    def _commit_inplace(self, result: "Tensor") -> "Tensor":
-        """Make this tensor hold ``result`` (an op's out-of-place value): the core of every in-place op."""
+    def _commit_inplace(self, result: "Tensor", *, uniform: bool = False) -> "Tensor":
+        """Make this tensor hold ``result`` (an op's out-of-place value): the core of every in-place op.
+        ``uniform``: every element gets the same value (``fill_``), so elements sharing memory agree."""
         recording = self._check_inplace_allowed()
+        if not uniform:
+            self._check_no_internal_overlap()
         if tuple(result.shape) != tuple(self.shape):
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
@@ -345,8 +394,66 @@ class Tensor:
     def is_signed(self) -> bool:
         return self.dtype.is_signed
 
+    def _geometry(self) -> tuple:
+        """``(size, stride, storage_offset)`` as PyTorch reports them; a tensor that is no view is row-major."""
+        view = self._view
+        if view is None or not view.chain:
+            shape = tuple(self._value.shape)
+            return shape, contiguous_strides(shape), 0
+        base_shape = tuple(view.base._array.shape)
+        if view.geometry is None or view.geometry[0] != base_shape:
+            geometry = (base_shape, contiguous_strides(base_shape), 0)
+            for fn, static in view.chain:
+                if fn not in VIEW_STRIDES:
+                    raise NotImplementedError(f"jtorch does not know the strides of a view made by {fn.__name__}")
+                geometry = VIEW_STRIDES[fn](*geometry, **dict(static))
+            view.geometry = (base_shape, geometry)
+        return view.geometry[1]
+
+    def stride(self, dim: int | None = None):
+        """The step in storage elements between neighbours along each dim (a tuple), or along ``dim``."""
+        stride = self._geometry()[1]
+        return stride if dim is None else stride[_wrap_dim(dim, len(stride))]
+
+    def storage_offset(self) -> int:
+        """The storage index of the first element."""
+        return self._geometry()[2]
+
     def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the elements lie in storage in row-major order (or ``memory_format``'s order) with no gaps."""
+        size, stride, _ = self._geometry()
+        order = tuple(reversed(range(len(size))))
+        if memory_format in ("torch.channels_last", "torch.channels_last_3d"):
+            if len(size) != (4 if memory_format == "torch.channels_last" else 5):
+                return False
+            order = (1,) + tuple(reversed(range(2, len(size)))) + (0,)
+        if any(n == 0 for n in size):
+            return True
+        expected = 1
+        for d in order:
+            if size[d] != 1:
+                if stride[d] != expected:
+                    return False
+                expected *= size[d]
         return True
+
+    def _overlapping(self) -> bool:
+        """Whether elements of this tensor share memory locations (a view with a stride 0 or overlapping windows)."""
+        view = self._view
+        return view is not None and bool(view.chain) and _overlaps(*self._geometry()[:2])
+
+    def _check_no_internal_overlap(self) -> None:
+        """PyTorch's error for a write into a tensor with a dim of stride 0 (an expanded view); elements that
+        share memory otherwise get PyTorch's undefined result, which jtorch refuses."""
+        if not self._overlapping():
+            return
+        size, stride, _ = self._geometry()
+        if any(st == 0 and n > 1 for n, st in zip(size, stride)):
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        raise NotImplementedError(f"jtorch cannot write in place into a view whose elements overlap in memory "
+                                  f"(sizes {list(size)}, strides {list(stride)}): PyTorch leaves the result "
+                                  f"undefined; clone() it first")
 
     def is_inference(self) -> bool:
         return self._is_inference
@@ -362,11 +469,17 @@ class Tensor:
         raise NotImplementedError("jtorch tensors have no raw storage: Tensor.untyped_storage() is not supported")
 
     def _is_view(self) -> bool:
-        return self._view is not None and bool(self._view.chain)
+        return self._view is not None and bool(self._view.chain) and self._base is not None
 
     @property
     def _base(self):
-        return self._view.base if self._is_view() else None
+        """The tensor whose storage this view shares: for the storage that an in-place restride kept aside, the
+        restrided tensor (None for that tensor itself)."""
+        view = self._view
+        if view is None or not view.chain:
+            return None
+        base = view.base.__dict__.get("_storage_of", view.base)
+        return None if base is self else base
 
     @property
     def _version(self) -> int:
@@ -508,6 +621,8 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
         self._array = value._value
+        if self._view is not None and self._view.base.__dict__.get("_storage_of") is not None:
+            self._view = None  # the storage that an in-place restride kept aside is replaced
         if self._view is not None:
             self._view.synced = self._version_counter[0]
 

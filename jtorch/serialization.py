@@ -22,7 +22,7 @@ import numpy as np
 
 from . import _device as _dev
 from . import _dtype as dt
-from ._tensor import Size, Tensor, _ViewInfo, apply_view_chain
+from ._tensor import Size, Tensor, _ViewInfo, apply_view_chain, contiguous_strides
 
 DEFAULT_PROTOCOL = 2
 
@@ -77,14 +77,6 @@ def _strided_layout(chain: tuple, base_shape: tuple):
     return offset, tuple(strides)
 
 
-def _contiguous_strides(shape: tuple) -> tuple:
-    strides, acc = [], 1
-    for n in reversed(shape):
-        strides.append(acc)
-        acc *= max(n, 1)
-    return tuple(reversed(strides))
-
-
 class _TorchPickler(pickle._Pickler):
     """Writes jtorch objects as the globals and persistent ids PyTorch's unpickler expects."""
 
@@ -123,10 +115,10 @@ class _TorchPickler(pickle._Pickler):
             root = view.base
             layout = _strided_layout(view.chain, tuple(root.shape))
             if layout is None:  # not a strided window of its base: saved on its own
-                root, layout = tensor, (0, _contiguous_strides(tuple(tensor.shape)))
+                root, layout = tensor, (0, contiguous_strides(tuple(tensor.shape)))
         else:
             root = view.base if view is not None else tensor
-            layout = (0, _contiguous_strides(tuple(tensor.shape)))
+            layout = (0, contiguous_strides(tuple(tensor.shape)))
         ref = self._storages.get(id(root))
         if ref is None:
             array = np.ascontiguousarray(np.asarray(root._value)).reshape(-1)
@@ -420,21 +412,15 @@ class _TorchUnpickler(pickle.Unpickler):
 
 def _share_storages(storages: dict) -> None:
     """Tensors that share a storage in the file become views of one base, as in PyTorch."""
+    from ._ops.shape import _as_strided
     for storage in storages.values():
         if len(storage.users) < 2:
             continue
         root = Tensor._make(_placed(storage.array, storage.location))
         for t, offset, size, stride in storage.users:
-            chain = ((_strided_window, (("offset", offset), ("size", size), ("stride", stride))),)
+            chain = ((_as_strided, (("size", size), ("stride", stride), ("offset", offset))),)
             t._version_counter = root._version_counter
             t._view = _ViewInfo(root, chain, root._version_counter[0], False)
-
-
-def _strided_window(flat, *, offset, size, stride):
-    import jax.numpy as jnp
-    positions = offset + sum(jnp.arange(n).reshape([-1 if i == a else 1 for i in range(len(size))]) * s
-                             for a, (n, s) in enumerate(zip(size, stride)))
-    return flat[jnp.broadcast_to(positions, size)] if size else flat[offset]
 
 
 def _open_zip(f) -> zipfile.ZipFile:

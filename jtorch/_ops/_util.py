@@ -124,6 +124,7 @@ def write_out(result, out):
         out._version_counter[0] += 1
     else:
         from .._tensor import write_view
+        out._check_no_internal_overlap()
         base = out._view.base
         base._array = write_view(base._value, jnp.broadcast_to(value, out.shape), chain=out._view.chain)
         out._version_counter[0] += 1

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as dt
-from .._tensor import VIEW_WRITERS, Tensor, _host
+from .._tensor import VIEW_STRIDES, VIEW_WRITERS, Tensor, _host
 from ._dispatch import apply
 from ._registry import register
 from ._util import wrap_dim, write_out
@@ -48,6 +48,31 @@ def _index_put(a, value, *index_arrays, spec, accumulate):
 
 
 VIEW_WRITERS[_basic_index] = lambda base, value, *, spec: base.at[_key_from_spec(spec, ())].set(value)
+
+
+def _basic_index_geometry(size, stride, offset, *, spec):
+    size, stride = list(size), list(stride)
+    dim, skipped = 0, len(size) - sum(entry[0] in "is" for entry in spec)  # dims that the Ellipsis covers
+    for entry in spec:
+        kind = entry[0]
+        if kind == "e":
+            dim += skipped
+        elif kind == "i":
+            offset += (entry[1] % size[dim]) * stride[dim]
+            del size[dim], stride[dim]
+        elif kind == "s":
+            start, stop, step = slice(*entry[1:]).indices(size[dim])
+            offset += start * stride[dim]
+            size[dim], stride[dim] = len(range(start, stop, step)), stride[dim] * step
+            dim += 1
+        else:  # None: a new dim of size 1, as unsqueeze makes it
+            size.insert(dim, 1)
+            stride.insert(dim, size[dim + 1] * stride[dim] if dim < len(stride) else 1)
+            dim += 1
+    return tuple(size), tuple(stride), offset
+
+
+VIEW_STRIDES[_basic_index] = _basic_index_geometry
 
 
 def _slice_bound(v):
@@ -165,6 +190,8 @@ def _basic_name(spec) -> str:
 
 def setitem(self: Tensor, key, value) -> None:
     spec, arrays = parse_key(self, key)
+    if not arrays and self._overlapping():  # write only the indexed elements, which may not overlap
+        self, spec = getitem(self, key), ()
     if isinstance(value, (list, tuple, np.ndarray)):
         from .creation import tensor
         value = tensor(value, dtype=self.dtype)

@@ -11,7 +11,8 @@ import numpy as np
 from .. import _device as _dev
 from .. import _dtype as dt
 from .. import _legacy_types as _legacy
-from .._tensor import VIEW_WRITERS, Size, Tensor, apply_view_chain, scalar_type_name, write_view
+from .._tensor import (MANY_TO_ONE_VIEWS, VIEW_STRIDES, VIEW_WRITERS, Size, Tensor, apply_view_chain,
+                       contiguous_strides, scalar_type_name, write_view)
 from ._dispatch import apply
 from ._registry import TORCH_FUNCTIONS, register, register_method
 from ._util import check_broadcast, dims_tuple, np_dtype, write_out, wrap_dim
@@ -29,6 +30,31 @@ def _reshape_view(a, *, shape):
 
 
 VIEW_WRITERS[_reshape_view] = lambda base, value, *, shape: value.reshape(base.shape)
+
+
+def _view_strides(size: tuple, stride: tuple, shape: tuple) -> tuple | None:
+    """Strides that show the elements of a ``size``/``stride`` tensor in row-major order as ``shape``, or None
+    when there are none (a dim of ``shape`` would span two runs of evenly spaced elements)."""
+    if math.prod(size) == 0 or not size:
+        return tuple(stride) if size == shape else contiguous_strides(shape)
+    new = [0] * len(shape)
+    view_d = len(shape) - 1
+    run_stride, run_numel, view_numel = stride[-1], 1, 1
+    for d in range(len(size) - 1, -1, -1):
+        run_numel *= size[d]
+        if d == 0 or (size[d - 1] != 1 and stride[d - 1] != run_numel * run_stride):  # the run ends here
+            while view_d >= 0 and (view_numel < run_numel or shape[view_d] == 1):
+                new[view_d] = view_numel * run_stride
+                view_numel *= shape[view_d]
+                view_d -= 1
+            if view_numel != run_numel:
+                return None
+            if d > 0:
+                run_stride, run_numel, view_numel = stride[d - 1], 1, 1
+    return tuple(new) if view_d == -1 else None
+
+
+VIEW_STRIDES[_reshape_view] = lambda size, stride, offset, *, shape: (shape, _view_strides(size, stride, shape), offset)
 
 
 def _infer_shape(shape, numel: int) -> tuple:
@@ -62,14 +88,26 @@ def view(self, *shape) -> Tensor:
             raise NotImplementedError("jtorch supports Tensor.view(dtype) only between dtypes of the same size")
         return apply(_bitcast, self, static=(("dtype", np_dtype(target)),))
     shape = _infer_shape(shape, self.numel())
+    if not _viewable(self, shape):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
+                           "spans across two contiguous subspaces). Use .reshape(...) instead.")
     return make_view(self, _reshape_view, (("shape", shape),), "ViewBackward0")
+
+
+def _viewable(input: Tensor, shape: tuple) -> bool:
+    """Whether strides can show ``input``'s elements in row-major order as ``shape``."""
+    if input._view is None or not input._view.chain:
+        return True
+    size, stride, _ = input._geometry()
+    return _view_strides(size, stride, shape) is not None
 
 
 @register
 def reshape(input, *shape) -> Tensor:
-    """The same data with another shape (one dim may be -1)."""
+    """The same data with another shape (one dim may be -1): a view where strides allow, else a copy."""
     shape = _infer_shape(shape, input.numel())
-    return make_view(input, _reshape_view, (("shape", shape),), "ViewBackward0")
+    return make_view(input if _viewable(input, shape) else clone(input), _reshape_view, (("shape", shape),),
+                     "ViewBackward0")
 
 
 @register_method
@@ -113,6 +151,17 @@ def _expand_dims_view(a, *, dim):
 
 VIEW_WRITERS[_squeeze_view] = lambda base, value, *, dims: value.reshape(base.shape)
 VIEW_WRITERS[_expand_dims_view] = lambda base, value, *, dim: value.reshape(base.shape)
+VIEW_STRIDES[_squeeze_view] = lambda size, stride, offset, *, dims: (
+    tuple(n for d, n in enumerate(size) if d not in dims), tuple(s for d, s in enumerate(stride) if d not in dims),
+    offset)
+
+
+def _unsqueeze_geometry(size, stride, offset, *, dim):
+    step = size[dim] * stride[dim] if dim < len(size) else 1
+    return size[:dim] + (1,) + size[dim:], stride[:dim] + (step,) + stride[dim:], offset
+
+
+VIEW_STRIDES[_expand_dims_view] = _unsqueeze_geometry
 
 
 @register(inplace=True, restrides=True)
@@ -155,6 +204,13 @@ VIEW_WRITERS[_imag_view] = lambda base, value: jax.lax.complex(base.real, jnp.re
 VIEW_WRITERS[_as_real_view] = lambda base, value: jax.lax.complex(
     *(jnp.real(value[..., i]).astype(base.real.dtype) for i in (0, 1)))
 VIEW_WRITERS[_as_complex_view] = lambda base, value: jnp.stack([jnp.real(value), jnp.imag(value)], -1).astype(base.dtype)
+# a complex element is two real ones in storage
+VIEW_STRIDES[_real_view] = lambda size, stride, offset: (size, tuple(2 * s for s in stride), 2 * offset)
+VIEW_STRIDES[_imag_view] = lambda size, stride, offset: (size, tuple(2 * s for s in stride), 2 * offset + 1)
+VIEW_STRIDES[_as_real_view] = lambda size, stride, offset: (size + (2,), tuple(2 * s for s in stride) + (1,),
+                                                            2 * offset)
+VIEW_STRIDES[_as_complex_view] = lambda size, stride, offset: (size[:-1], tuple(s // 2 for s in stride[:-1]),
+                                                               offset // 2)
 
 
 @register(method=False)
@@ -264,6 +320,8 @@ def _inverse_perm(perm) -> tuple:
 
 
 VIEW_WRITERS[_permute_view] = lambda base, value, *, perm: jnp.transpose(value, _inverse_perm(perm))
+VIEW_STRIDES[_permute_view] = lambda size, stride, offset, *, perm: (
+    tuple(size[p] for p in perm), tuple(stride[p] for p in perm), offset)
 
 
 @register
@@ -356,6 +414,22 @@ def _broadcast_view(a, *, shape):
     return jnp.broadcast_to(a, shape)
 
 
+def _expand_geometry(size, stride, offset, *, shape):
+    new = list(shape)
+    strides = [0] * len(shape)
+    lead = len(shape) - len(size)
+    for i in range(len(shape) - 1, -1, -1):
+        if i >= lead and size[i - lead] == shape[i]:
+            strides[i] = stride[i - lead]
+        elif i < lead and shape[i] == 1:  # a new dim of size 1 steps over the dims after it
+            strides[i] = new[i + 1] * strides[i + 1] if i + 1 < len(shape) else 1
+    return tuple(new), tuple(strides), offset
+
+
+VIEW_STRIDES[_broadcast_view] = _expand_geometry
+MANY_TO_ONE_VIEWS.add(_broadcast_view)
+
+
 @register_method
 def expand(self, *sizes) -> Tensor:
     """A view with singleton dims broadcast to ``sizes`` (-1 keeps a dim)."""
@@ -443,6 +517,8 @@ def _slice_view(a, *, dim, start, length):
 
 VIEW_WRITERS[_slice_view] = lambda base, value, *, dim, start, length: jax.lax.dynamic_update_slice_in_dim(
     base, value, start, axis=dim)
+VIEW_STRIDES[_slice_view] = lambda size, stride, offset, *, dim, start, length: (
+    size[:dim] + (length,) + size[dim + 1:], stride, offset + start * stride[dim])
 
 
 @register
@@ -465,6 +541,8 @@ def _select_view(a, *, dim, index):
 
 VIEW_WRITERS[_select_view] = lambda base, value, *, dim, index: jax.lax.dynamic_update_index_in_dim(
     base, value, index, axis=dim)
+VIEW_STRIDES[_select_view] = lambda size, stride, offset, *, dim, index: (
+    size[:dim] + size[dim + 1:], stride[:dim] + stride[dim + 1:], offset + index * stride[dim])
 
 
 @register
@@ -793,8 +871,8 @@ def clone(input, *, memory_format=None) -> Tensor:
 
 @register_method
 def contiguous(self, memory_format=None) -> Tensor:
-    """``self`` (jtorch tensors have no strides, so every tensor is contiguous)."""
-    return self
+    """``self`` when its elements lie in storage in row-major order without gaps, else a copy that does."""
+    return self if self.is_contiguous() else clone(self)
 
 
 def _copy_from(dst, src, *, dtype):
@@ -829,7 +907,7 @@ def fill_(self, value) -> Tensor:
     v = value._value if isinstance(value, Tensor) else value
     result = apply(_fill, self, value if isinstance(value, Tensor) else v, static=(("dtype", np_dtype(self.dtype)),),
                    saves=False, name="FillBackward0")
-    return self._commit_inplace(result)
+    return self._commit_inplace(result, uniform=True)
 
 
 @register
@@ -847,12 +925,24 @@ def fill(input, value) -> Tensor:
 # ------------------------------------------------------------------ more views
 @register
 def ravel(input) -> Tensor:
-    """``input`` flattened to 1-D."""
-    return reshape(input, (-1,))
+    """``input`` flattened to 1-D: a view when ``input`` is contiguous, else a copy."""
+    return reshape(input.contiguous(), (-1,))
 
 
 def _diagonal_view(a, *, offset, dim1, dim2):
     return jnp.diagonal(a, offset, dim1, dim2)
+
+
+def _diagonal_geometry(size, stride, offset_, *, offset, dim1, dim2):
+    n = max(min(size[dim1] + min(offset, 0), size[dim2] - max(offset, 0)), 0)
+    if n:
+        offset_ += offset * stride[dim2] if offset >= 0 else -offset * stride[dim1]
+    keep = [d for d in range(len(size)) if d not in (dim1, dim2)]
+    return (tuple(size[d] for d in keep) + (n,), tuple(stride[d] for d in keep) + (stride[dim1] + stride[dim2],),
+            offset_)
+
+
+VIEW_STRIDES[_diagonal_view] = _diagonal_geometry
 
 
 @register
@@ -873,6 +963,18 @@ def _unfold_view(a, *, dim, size, step):
     out = jnp.take(a, windows.reshape(-1), axis=dim)
     out = out.reshape(a.shape[:dim] + (count, size) + a.shape[dim + 1:])
     return jnp.moveaxis(out, dim + 1, -1)
+
+
+def _unfold_geometry(size_, stride, offset, *, dim, size, step):
+    if not size_:
+        return (size,), (1,), offset
+    count = (size_[dim] - size) // step + 1
+    return (size_[:dim] + (count,) + size_[dim + 1:] + (size,),
+            stride[:dim] + (step * stride[dim],) + stride[dim + 1:] + (stride[dim],), offset)
+
+
+VIEW_STRIDES[_unfold_view] = _unfold_geometry
+MANY_TO_ONE_VIEWS.add(_unfold_view)
 
 
 @register_method
@@ -1281,6 +1383,11 @@ def _as_strided_scatter(a, src, *, size, stride, offset):
     return a.reshape(-1).at[_strided_indices(size, stride, offset)].set(src.astype(a.dtype)).reshape(a.shape)
 
 
+VIEW_WRITERS[_as_strided] = _as_strided_scatter
+MANY_TO_ONE_VIEWS.add(_as_strided)
+VIEW_STRIDES[_as_strided] = lambda size_, stride_, offset_, *, size, stride, offset: (size, stride, offset)
+
+
 def _as_strided_of_view(values, storage, positions, *, size, stride, offset):
     """``_as_strided`` over ``storage`` (the root's array) after writing ``values`` (the view's) at ``positions``:
     the view's elements carry the gradient, the rest of the storage is read as constant."""
@@ -1309,7 +1416,7 @@ def _strided_args(input: Tensor, size, stride, storage_offset, storage_numel: in
 def _storage_positions(input: Tensor) -> np.ndarray | None:
     """Where ``input``'s elements (row-major) lie in the row-major storage of the tensor it views; None when
     ``input`` is that storage in order (not a view, or a view of all of it in the same order)."""
-    if not input._is_view():
+    if input._view is None or not input._view.chain:
         return None
     root = input._view.base
     if root.dtype is not input.dtype:
@@ -1330,20 +1437,31 @@ def _contiguous_storage(input: Tensor) -> Tensor:
     return input
 
 
+def _as_strided_view(input: Tensor, size, stride, storage_offset: int | None, name: str) -> Tensor:
+    positions = _storage_positions(input)
+    storage = input if input._view is None else input._view.base
+    static = _strided_args(input, size, stride, storage_offset, storage.numel(), input.storage_offset())
+    if positions is None:
+        out = apply(_as_strided, input, static=static, saves=False, name=name)
+    else:
+        out = apply(_as_strided_of_view, input, storage._value, positions, static=static, saves=False, name=name)
+    return input._make_view(_as_strided, static, out._array, out.grad_fn, of_storage=True)
+
+
 @register
 def as_strided(input, size, stride, storage_offset: int | None = None) -> Tensor:
-    """The elements of ``input``'s storage at ``storage_offset + sum(i_k * stride_k)``, shaped ``size`` (a copy).
+    """The view of ``input``'s storage whose element ``i`` is at ``storage_offset + sum(i_k * stride_k)``,
+    shaped ``size``.
 
     The storage of a view is its base's, and its storage offset (the default) that of its first element."""
-    positions = _storage_positions(input)
-    if positions is None:
-        return apply(_as_strided, input, static=_strided_args(input, size, stride, storage_offset, input.numel()),
-                     saves=False, name="AsStridedBackward0")
-    root = input._view.base
-    static = _strided_args(input, size, stride, storage_offset, root.numel(),
-                           int(positions[0]) if positions.size else 0)
-    return apply(_as_strided_of_view, input, root._value, positions, static=static, saves=False,
-                 name="AsStridedBackward0")
+    return _as_strided_view(input, size, stride, storage_offset, "AsStridedBackward0")
+
+
+@register
+def as_strided_(self, size, stride, storage_offset: int | None = None) -> Tensor:
+    """In-place :func:`as_strided`: ``self`` takes the sizes, strides and offset; its storage is unchanged."""
+    view = _as_strided_view(self, size, stride, storage_offset, "AsStridedBackward1")
+    return self._commit_restride(view)
 
 
 @register
