@@ -2668,3 +2668,9 @@ def _check_mha_projections(query: Tensor, key: Tensor, value: Tensor, in_proj_we
             raise AssertionError(f"expecting {what} weights shape of {(e, x.shape[-1])}, but got {w.shape}")
     if in_proj_bias is not None and tuple(in_proj_bias.shape) != (3 * e,):
         raise AssertionError(f"expecting query bias shape of {(e,)}, but got {in_proj_bias.shape}")
+
+
+# autocast: the ops of this namespace that PyTorch lists follow its casting policy
+from ..amp import autocast_mode as _autocast_mode  # noqa: E402
+
+_autocast_mode.mark_namespace(globals())
