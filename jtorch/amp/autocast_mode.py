@@ -250,10 +250,14 @@ def _policy_call(fn, name: str, args: tuple, kwargs: dict):
         elif kind == _FP32:
             target = dt.float32
         else:
-            floats = {t.dtype for t in _tensors((args, tuple(kwargs.values()))) if _eligible(t, device_type)}
-            if floats - {dt.float32, lower}:
-                raise RuntimeError("Unexpected floating ScalarType in at::autocast::prioritize")
-            target = dt.float32 if dt.float32 in floats else lower
+            target = lower
+            for t in _tensors((args, tuple(kwargs.values()))):
+                if not _eligible(t, device_type) or target is dt.float32:
+                    continue
+                if t.dtype is dt.float32:
+                    target = dt.float32
+                elif t.dtype is not lower:
+                    raise RuntimeError("Unexpected floating ScalarType in at::autocast::prioritize")
         args = _cast(args, device_type, target)
         kwargs = {k: _cast(v, device_type, target) for k, v in kwargs.items()}
     return fn(*args, **kwargs)

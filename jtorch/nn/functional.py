@@ -43,6 +43,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         rows = int(np.prod(input.shape[:-1])) if input.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{weight.shape[1]}x{weight.shape[0]})")
+    if input.dtype is not weight.dtype:
+        names = [_CPP_DTYPE_NAMES.get(str(t.dtype)[6:], str(t.dtype)[6:]) for t in (input, weight)]
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {names[0]} != {names[1]}")
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {scalar_type_name(bias.dtype)} and "
+                           f"{scalar_type_name(input.dtype)}")
     return apply(_linear, input, weight, bias, name="AddmmBackward0" if bias is not None else "MmBackward0")
 
 
