@@ -144,11 +144,63 @@ OPS = {
     "fft.rfft": lambda L, d: L.fft.rfft(_t(L, 8, dtype=d)),
     "max_pool2d": lambda L, d: L.nn.functional.max_pool2d(_t(L, 1, 1, 4, 4, dtype=d), 2),
     "avg_pool3d": lambda L, d: L.nn.functional.avg_pool3d(_t(L, 1, 1, 4, 4, 4, dtype=d), 2),
+    "gaussian_nll_loss": lambda L, d: L.nn.functional.gaussian_nll_loss(_t(L, 3, dtype=d), _t(L, 3, dtype=d, seed=1),
+                                                                        _t(L, 3, dtype=d, positive=True)),
+    "multilabel_soft_margin_loss": lambda L, d: L.nn.functional.multilabel_soft_margin_loss(
+        _t(L, 3, 4, dtype=d), L.tensor(_data(3, 4) > 0).to(getattr(L, d))),
+    "poisson_nll_loss": lambda L, d: L.nn.functional.poisson_nll_loss(_t(L, 3, dtype=d),
+                                                                      _t(L, 3, dtype=d, positive=True)),
+    "hinge_embedding_loss": lambda L, d: L.nn.functional.hinge_embedding_loss(
+        _t(L, 3, dtype=d), L.tensor([1., -1., 1.]).to(getattr(L, d))),
+    "cosine_embedding_loss": lambda L, d: L.nn.functional.cosine_embedding_loss(
+        _t(L, 3, 4, dtype=d), _t(L, 3, 4, dtype=d, seed=1), L.tensor([1., -1., 1.]).to(getattr(L, d))),
+    "soft_margin_loss": lambda L, d: L.nn.functional.soft_margin_loss(_t(L, 3, dtype=d),
+                                                                      L.tensor([1., -1., 1.]).to(getattr(L, d))),
+    "multi_margin_loss": lambda L, d: L.nn.functional.multi_margin_loss(_t(L, 3, 4, dtype=d), L.tensor([0, 1, 3])),
+    "cosine_similarity": lambda L, d: L.nn.functional.cosine_similarity(_t(L, 3, 4, dtype=d),
+                                                                        _t(L, 3, 4, dtype=d, seed=1)),
+    "normalize": lambda L, d: L.nn.functional.normalize(_t(L, 3, 4, dtype=d)),
+    "norm": lambda L, d: L.norm(_t(L, 3, 4, dtype=d)),
+    "dist": lambda L, d: L.dist(_t(L, 3, 4, dtype=d), _t(L, 3, 4, dtype=d, seed=1)),
+    "logsumexp": lambda L, d: L.logsumexp(_t(L, 3, 4, dtype=d), 1),
+    "pow": lambda L, d: _t(L, 3, dtype=d) ** 2,
+    "addr": lambda L, d: L.addr(_t(L, 3, 4, dtype=d), _t(L, 3, dtype=d), _t(L, 4, dtype=d, seed=1)),
+    "vdot": lambda L, d: L.vdot(_t(L, 4, dtype=d), _t(L, 4, dtype=d, seed=1)),
+    "outer": lambda L, d: L.outer(_t(L, 3, dtype=d), _t(L, 4, dtype=d, seed=1)),
+    "conv3d": lambda L, d: L.nn.functional.conv3d(_t(L, 1, 2, 4, 4, 4, dtype=d), _t(L, 3, 2, 3, 3, 3, dtype=d)),
+    "conv_transpose1d": lambda L, d: L.nn.functional.conv_transpose1d(_t(L, 1, 2, 5, dtype=d),
+                                                                      _t(L, 2, 3, 3, dtype=d)),
+    "Conv2d module": lambda L, d: L.nn.Conv2d(2, 3, 3)(_t(L, 1, 2, 5, 5, dtype=d)).dtype,
+    "batch_norm": lambda L, d: L.nn.functional.batch_norm(_t(L, 2, 4, 3, dtype=d), None, None, training=True),
+    "interpolate": lambda L, d: L.nn.functional.interpolate(_t(L, 1, 1, 4, 4, dtype=d), scale_factor=2,
+                                                            mode="bilinear"),
+    "adaptive_avg_pool2d": lambda L, d: L.nn.functional.adaptive_avg_pool2d(_t(L, 1, 1, 4, 4, dtype=d), 2),
+    "adaptive_avg_pool3d": lambda L, d: L.nn.functional.adaptive_avg_pool3d(_t(L, 1, 1, 4, 4, 4, dtype=d), 2),
+    "max_pool3d": lambda L, d: L.nn.functional.max_pool3d(_t(L, 1, 1, 4, 4, 4, dtype=d), 2),
+    "grid_sample": lambda L, d: L.nn.functional.grid_sample(_t(L, 1, 1, 4, 4, dtype=d),
+                                                            L.tanh(_t(L, 1, 2, 2, 2, dtype=d)), align_corners=False),
+    "embedding": lambda L, d: L.nn.functional.embedding(L.tensor([0, 2]), _t(L, 3, 4, dtype=d)),
+    "quantile": lambda L, d: L.quantile(_t(L, 5, dtype=d), 0.3),
+    "linalg.inv": lambda L, d: L.linalg.inv(_t(L, 3, 3, dtype=d) + 4 * L.eye(3, dtype=getattr(L, d))),
+    "linalg.svdvals": lambda L, d: L.linalg.svdvals(_t(L, 3, 3, dtype=d)),
+    "linalg.matmul": lambda L, d: L.linalg.matmul(_t(L, 3, 4, dtype=d), _t(L, 4, 5, dtype=d, seed=1)),
+    "fft.fft": lambda L, d: L.fft.fft(_t(L, 8, dtype=d)),
+    "index_copy": lambda L, d: _t(L, 3, dtype=d).index_copy(0, L.tensor([0]), _t(L, 1, dtype="bfloat16")),
+    "MultiheadAttention": lambda L, d: _mha(L)(*(_t(L, 2, 3, 4, dtype=d, seed=s) for s in range(3)))[0],
     "relu": lambda L, d: L.relu(_t(L, 3, dtype=d)),
     "gelu": lambda L, d: L.nn.functional.gelu(_t(L, 3, dtype=d)),
     "add": lambda L, d: _t(L, 3, dtype=d) + _t(L, 3, dtype=d, seed=1),
     "mean": lambda L, d: _t(L, 3, dtype=d).mean(),
 }
+
+
+def _mha(L):
+    L.manual_seed(0)
+    m = L.nn.MultiheadAttention(4, 2, batch_first=True)
+    with L.no_grad():
+        for i, p in enumerate(m.parameters()):
+            p.copy_(L.tensor(_data(*p.shape, seed=20 + i)))
+    return m
 
 
 def _linear_module(L):

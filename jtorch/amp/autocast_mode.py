@@ -17,12 +17,15 @@ from .. import _device as _dev
 from .. import _dtype as dt
 
 # -------------------------------------------------------------------- policies (PyTorch's op lists)
+# multi_head_attention_forward is one fused op here; PyTorch's is built of listed ones (linear, bmm/sdpa) and so
+# computes in the lower precision too.
 _LOWER, _FP32, _PROMOTE, _BANNED = "lower", "fp32", "promote", "banned"
 
 _CPU = {
     _LOWER: ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convolution",
              "bmm", "mm", "linalg_vecdot", "baddbmm", "addmm", "addbmm", "linear", "matmul", "prelu",
-             "scaled_dot_product_attention", "einsum", "tensordot", "chain_matmul", "linalg_multi_dot", "linalg_matmul"),
+             "scaled_dot_product_attention", "einsum", "tensordot", "chain_matmul", "linalg_multi_dot", "linalg_matmul",
+             "multi_head_attention_forward"),
     _FP32: ("avg_pool3d", "binary_cross_entropy", "grid_sample", "grid_sampler", "polar", "prod", "quantile",
             "nanquantile", "stft", "cdist", "trace", "view_as_complex", "cholesky", "cholesky_inverse",
             "cholesky_solve", "inverse", "lu_solve", "orgqr", "ormqr", "pinverse", "max_pool3d", "max_unpool2d",
@@ -43,7 +46,7 @@ _CUDA = {
     _LOWER: ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convolution",
              "prelu", "addmm", "addmv", "addr", "matmul", "einsum", "mm", "mv", "linalg_vecdot", "linear", "addbmm",
              "baddbmm", "bmm", "chain_matmul", "linalg_multi_dot", "linalg_matmul", "lstm_cell", "gru_cell", "rnn_tanh_cell",
-             "rnn_relu_cell", "scaled_dot_product_attention"),
+             "rnn_relu_cell", "scaled_dot_product_attention", "multi_head_attention_forward"),
     _FP32: ("acos", "asin", "cosh", "erfinv", "exp", "expm1", "log", "log10", "log2", "log1p", "reciprocal", "rsqrt",
             "sinh", "tan", "pow", "softplus", "layer_norm", "group_norm", "norm", "nuclear_norm", "cosine_similarity",
             "poisson_nll_loss", "cosine_embedding_loss", "nll_loss", "hinge_embedding_loss", "kl_div", "l1_loss",
@@ -218,7 +221,7 @@ def _eligible(value, device_type: str) -> bool:
 
 
 def _tensors(value):
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):
         for v in value:
             yield from _tensors(v)
     else:
@@ -226,7 +229,7 @@ def _tensors(value):
 
 
 def _cast(value, device_type: str, dtype):
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):
         return type(value)(_cast(v, device_type, dtype) for v in value)
     if _eligible(value, device_type) and value.dtype is not dtype:
         return value.to(dtype)

@@ -82,7 +82,14 @@ def _conv(x, w, b, *, stride, padding, dilation, groups, batched):
     return y if batched else y[0]
 
 
-def _check_conv_input(input: Tensor, weight: Tensor, n: int, groups: int, transposed: bool) -> bool:
+def _check_conv_input(input: Tensor, weight: Tensor, bias: Tensor | None, n: int, groups: int,
+                      transposed: bool) -> bool:
+    if not transposed and bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({_CPP_DTYPE_NAMES.get(str(input.dtype)[6:])}) and bias type "
+                           f"({_CPP_DTYPE_NAMES.get(str(bias.dtype)[6:])}) should be the same")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {scalar_type_name(input.dtype)} but found "
+                           f"{scalar_type_name(weight.dtype)}")
     if input.ndim not in (n + 1, n + 2):
         raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to conv{n}d, but got input "
                            f"of size: {list(input.shape)}")
@@ -102,7 +109,7 @@ def _check_conv_input(input: Tensor, weight: Tensor, n: int, groups: int, transp
 def _conv_nd(n: int):
     def conv(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
              groups: int = 1) -> Tensor:
-        batched = _check_conv_input(input, weight, n, groups, False)
+        batched = _check_conv_input(input, weight, bias, n, groups, False)
         stride, dilation = _ntuple(stride, n), _ntuple(dilation, n)
         kernel = tuple(weight.shape[2:])
         if isinstance(padding, str):
@@ -151,7 +158,7 @@ def _conv_transpose(x, w, b, *, stride, padding, output_padding, dilation, group
 def _conv_transpose_nd(n: int):
     def conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
                        output_padding=0, groups: int = 1, dilation=1) -> Tensor:
-        batched = _check_conv_input(input, weight, n, groups, True)
+        batched = _check_conv_input(input, weight, bias, n, groups, True)
         stride, padding = _ntuple(stride, n), _ntuple(padding, n)
         output_padding, dilation = _ntuple(output_padding, n), _ntuple(dilation, n)
         for op, s, d in zip(output_padding, stride, dilation):
@@ -2664,6 +2671,9 @@ def _check_mha_projections(query: Tensor, key: Tensor, value: Tensor, in_proj_we
     if not separate:
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        if query.dtype is not in_proj_weight.dtype:  # the in-projection's linear
+            names = [_CPP_DTYPE_NAMES.get(str(t.dtype)[6:], str(t.dtype)[6:]) for t in (query, in_proj_weight)]
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {names[0]} != {names[1]}")
         return
     for name, w in zip("qkv", weights):
         if w is None:
