@@ -33,7 +33,7 @@ from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import serialization
 from .serialization import load, save
 from ._runner import install_as_torch
-from . import linalg, fft, special, nn, optim, cuda, backends, distributed
+from . import linalg, fft, special, nn, optim, cpu, cuda, backends, distributed
 from . import masked, signal
 from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
@@ -42,7 +42,9 @@ from . import func
 from .func import from_jax, vmap
 from . import amp
 from .amp import autocast
-from .amp.autocast_mode import is_autocast_enabled
+from .amp.autocast_mode import (autocast_decrement_nesting, autocast_increment_nesting, clear_autocast_cache,
+                                get_autocast_dtype, is_autocast_cache_enabled, is_autocast_enabled,
+                                set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled)
 from . import compiler
 from ._lowrank import pca_lowrank, svd_lowrank
 

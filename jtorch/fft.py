@@ -164,3 +164,9 @@ def ifftshift(input: Tensor, dim=None) -> Tensor:
     """The inverse of ``fftshift``."""
     return _shift(input, dim, True)
 
+
+
+# autocast: the ops of this namespace that PyTorch lists follow its casting policy
+from .amp import autocast_mode as _autocast_mode  # noqa: E402
+
+_autocast_mode.mark_namespace(globals(), "fft_")

@@ -1133,3 +1133,9 @@ def matmul(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     from ._ops.blas import matmul as _matmul
     return _matmul(input, other, out=out)
 
+
+
+# autocast: the ops of this namespace that PyTorch lists follow its casting policy
+from .amp import autocast_mode as _autocast_mode  # noqa: E402
+
+_autocast_mode.mark_namespace(globals(), "linalg_")

@@ -5,7 +5,7 @@ import torch
 
 import jtorch
 
-from _torch_compare import check
+from _compare import check
 
 W = [[1.0, 2.0], [3.0, 4.0]]
 

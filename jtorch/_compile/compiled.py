@@ -28,6 +28,7 @@ import numpy as np
 from jax.extend import core as jax_core
 
 from .._tensor import Tensor
+from ..amp import autocast_mode
 from ..autograd import grad_mode
 from . import capture as cap_mod
 from .errors import TracedValueError, raise_host_read_in_trace
@@ -272,8 +273,8 @@ class CompiledFunction:
                     parts.append(("id", id(leaf)))
         modes = tuple(m.training for m in self._guarded_modules())
         grads = tuple(t._grad is None if t._requires_grad else None for t in self._leaves)
-        return (treedef, tuple(parts), modes, grads, grad_mode.is_grad_enabled(), len(self._state),
-                len(self._scalar_slots))
+        return (treedef, tuple(parts), modes, grads, grad_mode.is_grad_enabled(), autocast_mode.state_key(),
+                len(self._state), len(self._scalar_slots))
 
     def _guarded_modules(self) -> list:
         if self._modules is None:

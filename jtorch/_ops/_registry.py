@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .._tensor import Tensor
+from ..amp import autocast_mode
 
 TORCH_FUNCTIONS: dict = {}
 
@@ -12,14 +13,18 @@ def register(fn: Callable | None = None, *, name: str | None = None, function: b
              inplace: bool = False, restrides: bool = False, aliases: tuple = (), method_only_aliases: tuple = ()):
     """Register ``fn(input, ...)`` as ``torch.<name>`` (``function``), ``Tensor.<name>`` (``method``) and,
     with ``inplace``, ``Tensor.<name>_``, which commits the out-of-place result into ``self``; with ``restrides``
-    (view ops) ``self`` becomes the view instead, taking its shape."""
+    (view ops) ``self`` becomes the view instead, taking its shape.
+
+    The public forms follow autocast's policy for the op's name; the returned ``fn`` (what other ops call
+    internally) does not."""
     def decorate(fn):
         op_name = name or fn.__name__
         for alias in (op_name,) + tuple(aliases):
+            public = autocast_mode.mark(fn, alias)
             if function:
-                TORCH_FUNCTIONS[alias] = fn
+                TORCH_FUNCTIONS[alias] = public
             if method:
-                setattr(Tensor, alias, fn)
+                setattr(Tensor, alias, public)
             if inplace:
                 setattr(Tensor, alias + "_", _make_inplace(fn, alias + "_", restrides))
         for alias in method_only_aliases:

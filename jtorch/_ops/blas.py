@@ -530,11 +530,11 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None
 
 
 def _matmul_operator(self, other):
-    return matmul(self, other) if isinstance(other, Tensor) else NotImplemented
+    return Tensor.matmul(self, other) if isinstance(other, Tensor) else NotImplemented
 
 
 def _rmatmul_operator(self, other):
-    return matmul(other, self) if isinstance(other, Tensor) else NotImplemented
+    return Tensor.matmul(other, self) if isinstance(other, Tensor) else NotImplemented
 
 
 Tensor.__matmul__ = _matmul_operator

@@ -43,6 +43,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         rows = int(np.prod(input.shape[:-1])) if input.ndim > 1 else 1
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{weight.shape[1]}x{weight.shape[0]})")
+    if input.dtype is not weight.dtype:
+        names = [_CPP_DTYPE_NAMES.get(str(t.dtype)[6:], str(t.dtype)[6:]) for t in (input, weight)]
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {names[0]} != {names[1]}")
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {scalar_type_name(bias.dtype)} and "
+                           f"{scalar_type_name(input.dtype)}")
     return apply(_linear, input, weight, bias, name="AddmmBackward0" if bias is not None else "MmBackward0")
 
 
@@ -76,7 +82,14 @@ def _conv(x, w, b, *, stride, padding, dilation, groups, batched):
     return y if batched else y[0]
 
 
-def _check_conv_input(input: Tensor, weight: Tensor, n: int, groups: int, transposed: bool) -> bool:
+def _check_conv_input(input: Tensor, weight: Tensor, bias: Tensor | None, n: int, groups: int,
+                      transposed: bool) -> bool:
+    if not transposed and bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({_CPP_DTYPE_NAMES.get(str(input.dtype)[6:])}) and bias type "
+                           f"({_CPP_DTYPE_NAMES.get(str(bias.dtype)[6:])}) should be the same")
+    if weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {scalar_type_name(input.dtype)} but found "
+                           f"{scalar_type_name(weight.dtype)}")
     if input.ndim not in (n + 1, n + 2):
         raise RuntimeError(f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to conv{n}d, but got input "
                            f"of size: {list(input.shape)}")
@@ -96,7 +109,7 @@ def _check_conv_input(input: Tensor, weight: Tensor, n: int, groups: int, transp
 def _conv_nd(n: int):
     def conv(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
              groups: int = 1) -> Tensor:
-        batched = _check_conv_input(input, weight, n, groups, False)
+        batched = _check_conv_input(input, weight, bias, n, groups, False)
         stride, dilation = _ntuple(stride, n), _ntuple(dilation, n)
         kernel = tuple(weight.shape[2:])
         if isinstance(padding, str):
@@ -145,7 +158,7 @@ def _conv_transpose(x, w, b, *, stride, padding, output_padding, dilation, group
 def _conv_transpose_nd(n: int):
     def conv_transpose(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
                        output_padding=0, groups: int = 1, dilation=1) -> Tensor:
-        batched = _check_conv_input(input, weight, n, groups, True)
+        batched = _check_conv_input(input, weight, bias, n, groups, True)
         stride, padding = _ntuple(stride, n), _ntuple(padding, n)
         output_padding, dilation = _ntuple(output_padding, n), _ntuple(dilation, n)
         for op, s, d in zip(output_padding, stride, dilation):
@@ -2679,6 +2692,9 @@ def _check_mha_projections(query: Tensor, key: Tensor, value: Tensor, in_proj_we
     if not separate:
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        if query.dtype is not in_proj_weight.dtype:  # the in-projection's linear
+            names = [_CPP_DTYPE_NAMES.get(str(t.dtype)[6:], str(t.dtype)[6:]) for t in (query, in_proj_weight)]
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {names[0]} != {names[1]}")
         return
     for name, w in zip("qkv", weights):
         if w is None:
@@ -2689,3 +2705,11 @@ def _check_mha_projections(query: Tensor, key: Tensor, value: Tensor, in_proj_we
             raise AssertionError(f"expecting {what} weights shape of {(e, x.shape[-1])}, but got {w.shape}")
     if in_proj_bias is not None and tuple(in_proj_bias.shape) != (3 * e,):
         raise AssertionError(f"expecting query bias shape of {(e,)}, but got {in_proj_bias.shape}")
+
+
+# autocast: the ops of this namespace that PyTorch lists follow its casting policy
+from ..amp import autocast_mode as _autocast_mode  # noqa: E402
+
+_autocast_mode.mark_namespace(globals())
+# nn.MultiheadAttention enters below the public function
+_multi_head_attention = _autocast_mode.mark(_multi_head_attention, "multi_head_attention_forward")

@@ -1,7 +1,7 @@
 """torch.cuda: CUDA devices are JAX's GPU devices."""
 from __future__ import annotations
 
-from . import _device as _dev
+from .. import _device as _dev
 
 
 def is_available() -> bool:
@@ -49,7 +49,7 @@ def synchronize(device=None) -> None:
 
 def manual_seed(seed: int) -> None:
     """Seed the generator shared by every device (jtorch has one stream for CPU and GPU)."""
-    from ._ops.random import manual_seed as _seed
+    from .._ops.random import manual_seed as _seed
     _seed(seed)
 
 
@@ -58,3 +58,4 @@ manual_seed_all = manual_seed
 
 def empty_cache() -> None:
     """Nothing to free: JAX's allocator manages device memory."""
+from . import amp  # noqa: E402  (torch.cuda.amp)
