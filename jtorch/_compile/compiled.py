@@ -165,7 +165,7 @@ class _GradSlots:
     ``donated`` flags the present ``.grad``s whose arrays the program may write over (updated or replaced)."""
 
     def __init__(self, owners: list, present: list, actions: list, donated: list):
-        self.owners, self.present, self.actions = owners, present, actions
+        self.owners, self.actions = owners, actions
         self.n_outputs = sum(action is not _CLEARED for _, action in actions)
         by_owner = dict(actions)
         self.given = [(k, d, by_owner.get(k) is _NEW) for k, d in zip(present, donated)]
@@ -181,9 +181,8 @@ class _GradSlots:
         for k, donated, replaced in self.given:
             leaf = leaves[k]
             # references counted: the leaf's slot (or the tensor's), and getrefcount's argument
-            held = (sys.getrefcount(leaf._grad._array) > 2 or (replaced and sys.getrefcount(leaf._grad) > 2)
-                    or leaf._grad._view is not None)
-            if donated and held:
+            if donated and (sys.getrefcount(leaf._grad._array) > 2 or (replaced and sys.getrefcount(leaf._grad) > 2)
+                            or leaf._grad._view is not None):
                 arrays.append(jax.numpy.array(leaf._grad._value, copy=True))
             else:
                 arrays.append(leaf._grad._value)
