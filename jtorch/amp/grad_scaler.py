@@ -9,7 +9,6 @@ from __future__ import annotations
 import warnings
 from collections import abc, defaultdict
 from enum import Enum
-from typing import Any
 
 import jax
 
