@@ -159,7 +159,7 @@ def test_optax_training_matches_jtorch_sgd():
 def test_to_jax_gradients_do_not_depend_on_grad_mode():
     model = jtorch.nn.Linear(3, 2)
     apply_fn, params, buffers = jtorch.func.to_jax(model)
-    x = jnp.ones((4, 3))
+    x = jnp.ones((4, 3), jnp.float32)  # as the parameters: linear refuses mixed dtypes, as in PyTorch
 
     def loss(p):
         return (apply_fn(p, buffers, x)[0] ** 2).sum()
