@@ -86,6 +86,16 @@ def _factor_then_solve(lib, a, dtype, hermitian=False, rhs=None):
     return LD, pivots, lib.linalg.ldl_solve(LD, pivots, B, hermitian=hermitian)
 
 
+# out= given: torch's _out return types
+OUT_CASES = [
+    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
+                                                             lib.empty(0, dtype=lib.int32))),
+    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
+                                                                lib.empty(0, dtype=lib.int32),
+                                                                lib.empty(0, dtype=lib.int32))),
+]
+
+
 @pytest.mark.parametrize("case", [
     lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM4)),
     lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM_BATCH)),
@@ -102,11 +112,7 @@ def _factor_then_solve(lib, a, dtype, hermitian=False, rhs=None):
     lambda lib: lib.linalg.ldl_factor_ex(lib.zeros(0, 0)),
     lambda lib: lib.linalg.ldl_factor_ex(lib.zeros(0, 2, 2, dtype=lib.complex64)),
     lambda lib: lib.linalg.ldl_factor_ex(lib.zeros(2, 0, 0), check_errors=True),
-    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
-                                                             lib.empty(0, dtype=lib.int32))),
-    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
-                                                                  lib.empty(0, dtype=lib.int32),
-                                                                  lib.empty(0, dtype=lib.int32))),
+    *OUT_CASES,
 ])
 def test_ldl_factor_matches_torch(case):
     assert_same(case, rtol=1e-5, atol=1e-6)
@@ -115,11 +121,7 @@ def test_ldl_factor_matches_torch(case):
 @pytest.mark.parametrize("case", [
     lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM4)),
     lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SYM4)),
-    lambda lib: lib.linalg.ldl_factor(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
-                                                             lib.empty(0, dtype=lib.int32))),
-    lambda lib: lib.linalg.ldl_factor_ex(lib.tensor(SYM4), out=(lib.empty(0, dtype=lib.float64),
-                                                                lib.empty(0, dtype=lib.int32),
-                                                                lib.empty(0, dtype=lib.int32))),
+    *OUT_CASES,
 ])
 def test_ldl_factor_return_types(case):
     want, got = case(torch), case(jtorch)

@@ -171,7 +171,7 @@ class _GradSlots:
         self.given = [(k, d, by_owner.get(k) is _NEW) for k, d in zip(present, donated)]
 
     def leaves(self, state: list, arg_tensors: list) -> list:
-        return [arg_tensors[i] if is_arg else state[i] for is_arg, i in self.owners]
+        return _grad_leaves(self.owners, state, arg_tensors)
 
     def arrays(self, leaves: list) -> list:
         """The present ``.grad``s' arrays as the program takes them: a donated one is copied first while
@@ -204,6 +204,15 @@ class _GradSlots:
 
 
 _UPDATED, _NEW, _CLEARED = "updated", "new", "cleared"
+
+
+def _has_grad_slot(t: Tensor) -> bool:
+    return t._requires_grad and t.grad_fn is None
+
+
+def _grad_leaves(owners: list, state: list, arg_tensors: list) -> list:
+    """The leaves that ``owners`` locates among ``state`` and ``arg_tensors`` (see :class:`_GradSlots`)."""
+    return [arg_tensors[i] if is_arg else state[i] for is_arg, i in owners]
 
 
 class CompiledFunction:
@@ -296,7 +305,7 @@ class CompiledFunction:
         self._state.update((i, t) for i, t in cap.discovered.items() if i not in grads)
         for i in grads:
             self._state.pop(i, None)
-        self._leaves = [t for t in self._state.values() if t._requires_grad and t.grad_fn is None]
+        self._leaves = [t for t in self._state.values() if _has_grad_slot(t)]
         self._scalar_slots.update(cap.scalar_slots)
         if cap.placement is not None:
             self._axis_env = tuple(dict.fromkeys(self._axis_env + tuple(cap.placement.axis_env)))
@@ -309,9 +318,9 @@ class CompiledFunction:
     def _trace(self, args, kwargs, leaves, treedef, arg_tensors) -> _Program:
         arg_ids = {id(t) for t in arg_tensors}
         state = [t for i, t in self._state.items() if i not in arg_ids]
-        owners = ([(False, i) for i, t in enumerate(state) if t._requires_grad and t.grad_fn is None]
-                  + [(True, j) for j, t in enumerate(arg_tensors) if t._requires_grad and t.grad_fn is None])
-        grad_leaves = [arg_tensors[i] if is_arg else state[i] for is_arg, i in owners]
+        owners = ([(False, i) for i, t in enumerate(state) if _has_grad_slot(t)]
+                  + [(True, j) for j, t in enumerate(arg_tensors) if _has_grad_slot(t)])
+        grad_leaves = _grad_leaves(owners, state, arg_tensors)
         present = [k for k, t in enumerate(grad_leaves) if t._grad is not None]
         starts = [t._grad for t in grad_leaves]
         grads = [starts[k] for k in present]
@@ -346,20 +355,13 @@ class CompiledFunction:
         try:
             closed = jax.make_jaxpr(traced, axis_env=list(self._axis_env))(*in_avals)
         except cap_mod.NewState:
-            for s in snapshot:
-                s.restore(structure=True)
             self._state.update(layout.get("discovered", {}))
             raise
         except _TRACER_ERRORS as e:
-            for s in snapshot:
-                s.restore(structure=True)
             raise_host_read_in_trace(e)
-        except BaseException:
-            for s in snapshot:
+        finally:
+            for s in snapshot:  # after a successful trace too: the program's run fills the .grad slots
                 s.restore(structure=True)
-            raise
-        for s in snapshot:
-            s.restore(structure=True)  # the program's run fills the .grad slots
         self.trace_count += 1
         counters["traces"] += 1
         program_fn = jax_core.jaxpr_as_fun(closed)
