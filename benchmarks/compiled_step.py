@@ -143,16 +143,36 @@ def _layer_norm(h, w, b, eps=1e-5):
 
 
 def timed(fn, steps: int) -> float:
-    """Mean ms per call over ``steps`` calls, timed after collecting the garbage earlier blocks left."""
+    """Mean ms per call over ``steps`` calls, timed after collecting the garbage earlier blocks left. The clock
+    stops when every array is computed, so work a block dispatched but left running is charged to that block."""
     gc.collect()
     start = time.perf_counter()
     for _ in range(steps):
-        out = fn()
-    if hasattr(out, "block_until_ready"):
-        out.block_until_ready()
-    elif isinstance(out, jtorch.Tensor):
-        out._value.block_until_ready()
+        fn()
+    jax.block_until_ready(jax.live_arrays())
     return (time.perf_counter() - start) / steps * 1e3
+
+
+def interleaved(fns: dict, rounds: int, steps: int) -> dict:
+    """Median ms per step of each function, timed in blocks of ``steps`` calls, one block each per round.
+
+    A block runs slower after some blocks than after others (an eager block leaves the next one ~15% slower
+    here), so the rounds follow a Williams square: across ``len(fns)`` rounds (two when that is odd) every
+    function runs once in each position and right after every other function equally often."""
+    samples: dict = {label: [] for label in fns}
+    for r in range(rounds):
+        for label in _balanced_order(list(fns), r):
+            samples[label].append(timed(fns[label], steps))
+    return {label: statistics.median(v) for label, v in samples.items()}
+
+
+def _balanced_order(labels: list, r: int) -> list:
+    """Row ``r`` of a Williams square over ``labels``: 0, 1, n-1, 2, n-2, ... shifted by r (reversed on odd
+    passes when n is odd, which completes the balance)."""
+    n = len(labels)
+    first = [0] + [(k + 1) // 2 if k % 2 else n - k // 2 for k in range(1, n)]
+    row = [labels[(i + r) % n] for i in first]
+    return row[::-1] if n % 2 and (r // n) % 2 else row
 
 
 def overhead(rounds: int, steps: int) -> None:
@@ -169,11 +189,7 @@ def overhead(rounds: int, steps: int) -> None:
         for _ in range(3):
             timed(compiled, 1)
             timed(pure, 1)
-        samples: dict = {"compiled": [], "jax": []}
-        for _ in range(rounds):
-            for label, fn in (("compiled", compiled), ("jax", pure)):
-                samples[label].append(timed(fn, steps) * 1e3)
-        med = {k: statistics.median(v) for k, v in samples.items()}
+        med = {label: ms * 1e3 for label, ms in interleaved({"compiled": compiled, "jax": pure}, rounds, steps).items()}
         n_state = 3 * len(list(model.parameters()))
         diff = med["compiled"] - med["jax"]
         print(f"| {layers} | {n_state} | {med['compiled']:.0f} | {med['jax']:.0f} | {diff:.0f} | "
@@ -209,11 +225,8 @@ def main() -> None:
             first[label] = time.perf_counter() - start
         timed(eager, 1)
         timed(reference, 1)
-        samples: dict = {"eager": [], "compiled": [], "jax": [], "torch": []}
-        for _ in range(args.rounds):
-            for label, fn in (("eager", eager), ("compiled", compiled), ("jax", pure), ("torch", reference)):
-                samples[label].append(timed(fn, args.steps))
-        med = {k: statistics.median(v) for k, v in samples.items()}
+        med = interleaved({"eager": eager, "compiled": compiled, "jax": pure, "torch": reference},
+                          args.rounds, args.steps)
         rows.append((name, med, first))
     print("| model | jtorch eager ms | jtorch.compile ms | JAX+optax ms | torch eager ms | compile / JAX | "
           "compile / torch | first 3 calls: compile, JAX (s) |")
