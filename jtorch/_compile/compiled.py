@@ -67,6 +67,7 @@ class _Program:
         self.differentiable = differentiable
         self.fn = fn
         self.grads = grads
+        self.scalar_cache: list = [(None, None)] * len(scalar_slots)  # per slot: (value, device array)
         self.spares: list = []
         if differentiable:
             self.jitted = None
@@ -87,11 +88,11 @@ class _Program:
     def run(self, arg_tensors: list):
         for fn, args, kwargs in self.before_calls:
             fn(*args, **kwargs)
-        scalars = [float(c[k]) for c, k in self.scalar_slots]
         n_outs = len(self.out_requires)
         leaves = self.grads.leaves(self.inputs, arg_tensors)
         if self.differentiable:
             from .._ops._dispatch import apply
+            scalars = [float(c[k]) for c, k in self.scalar_slots]
             grads = [leaves[k]._grad for k, *_ in self.grads.given]
             n_fixed = len(self.inputs) + len(scalars)
             saves = self.saves + tuple(range(n_fixed, n_fixed + len(grads) + len(arg_tensors)))
@@ -101,7 +102,7 @@ class _Program:
             outs = [r if req else Tensor._make(r._array) for r, req in zip(results[:n_outs], self.out_requires)]
             new_arrays = [r._array for r in results[n_outs:]]
         else:
-            arrays = self.jitted(*self.input_arrays(arg_tensors, scalars, leaves))
+            arrays = self.jitted(*self.input_arrays(arg_tensors, leaves))
             outs = [Tensor._make(a) for a in arrays[:n_outs]]
             new_arrays = arrays[n_outs:]
         self._rebind(new_arrays)
@@ -114,15 +115,26 @@ class _Program:
         leaves = [next(it) if kind[0] == "tensor" else kind[1] for kind in self.out_kinds]
         return jax.tree_util.tree_unflatten(self.out_tree, leaves)
 
-    def input_arrays(self, arg_tensors: list, scalars: list | None = None, leaves: list | None = None) -> list:
+    def input_arrays(self, arg_tensors: list, leaves: list | None = None) -> list:
         """The jitted program's flat inputs for a call with ``arg_tensors``: state, hyperparameters, the leaves'
         ``.grad``s, the arguments, then the buffers to write new tensors into."""
-        if scalars is None:
-            scalars = [float(c[k]) for c, k in self.scalar_slots]
         if leaves is None:
             leaves = self.grads.leaves(self.inputs, arg_tensors)
-        return [*[t._value for t in self.inputs], *scalars, *self.grads.arrays(leaves),
+        return [*[t._value for t in self.inputs], *self._scalar_arrays(), *self.grads.arrays(leaves),
                 *[t._value for t in arg_tensors], *[_spare(t._array) for t in self.spares]]
+
+    def _scalar_arrays(self) -> list:
+        """The hyperparameters' current values as weakly typed float64 arrays, as the trace saw Python floats. A
+        value unchanged since the last call reuses its array: a Python float costs every call a conversion."""
+        arrays = []
+        for i, (container, key) in enumerate(self.scalar_slots):
+            value = float(container[key])
+            cached, array = self.scalar_cache[i]
+            if value != cached:
+                array = jax.numpy.asarray(value)
+                self.scalar_cache[i] = (value, array)
+            arrays.append(array)
+        return arrays
 
     def _rebind(self, arrays) -> None:
         """Give each box its new array, as an in-place write: versions move on, views re-derive."""
