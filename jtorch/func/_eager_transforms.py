@@ -310,7 +310,8 @@ def _jacobian(transform, name: str, func, argnums, has_aux, randomness: str, onl
             return outs.split(out), aux_outs.split(aux)
 
         positions = tuple(range(len(nums))) if isinstance(argnums, tuple) else 0
-        with guard_captured(name), guard_rng(randomness, name):
+        # PyTorch's jacfwd is a vmap of jvp: a random op in error mode is reported as vmap's
+        with guard_captured(name), guard_rng(randomness, "vmap" if transform is jax.jacfwd else name):
             jac, aux_flat = transform(fn, argnums=positions, has_aux=True)(*diff)
         jac = tree_unflatten(outs.treedef, [box(j) for j in jac])
         result = link_outer_graph(name, jac, args, outs)

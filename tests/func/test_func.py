@@ -198,6 +198,7 @@ ERRORS = {
     "vmap_nothing_mapped": lambda lib: lib.func.vmap(lambda x: x, in_dims=(None,))(t(lib, M)),
     "vmap_non_tensor_output": lambda lib: lib.func.vmap(lambda x: 3.0)(t(lib, M)),
     "vmap_random_error": lambda lib: lib.func.vmap(lambda x: lib.rand(3) + x)(t(lib, M)),
+    "jacfwd_random_error": lambda lib: lib.func.jacfwd(lambda x: x * lib.rand(3))(t(lib, A)),
     "vmap_bad_randomness": lambda lib: lib.func.vmap(lambda x: x, randomness="foo")(t(lib, M)),
     "linearize_tangent_shape": lambda lib: lib.func.linearize(lambda x: x.sin(), t(lib, A))[1](t(lib, A)[:2]),
     "linearize_tangent_count": lambda lib: lib.func.linearize(lambda x: x.sin(), t(lib, A))[1](t(lib, A), t(lib, A)),
