@@ -3,11 +3,13 @@ functional_call, each the corresponding JAX transform over a jtorch function; pl
 (to_jax, load_jax_state). See docs/jax_interop.md.
 
 Complex tensors follow PyTorch's conjugate convention; backward() reaches through every transform's results,
-random draws included. Not supported: jacfwd(randomness='different'), a complex tangent for a real primal
-(both raise NotImplementedError), backward() through a transform that captured a view of a tensor requiring
-grad (raises), tangents of a wider dtype than their primal (computed in the primal's dtype), and vmap's
-refusals of an in-place random op on an unbatched tensor under 'different' and of a random op on a batched
-tensor under 'same' (jtorch draws instead).
+random draws included. Not supported: a complex tangent for a real primal (raises NotImplementedError),
+backward() through a transform that captured a view of a tensor requiring grad (raises), tangents of a wider
+dtype than their primal (computed in the primal's dtype), and vmap's refusals of an in-place random op on an
+unbatched tensor under 'different' and of a random op on a batched tensor under 'same' (jtorch draws instead).
+When a transform's call depends on tensors requiring grad, all its floating-point results require grad, also
+those (an aux output) that PyTorch leaves out of the graph.
+"""
 """
 from ._eager_transforms import functionalize, grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
 from ._functional_call import functional_call, replace_all_batch_norm_modules_, stack_module_state

@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
 
 from ..autograd import grad_mode
 from .._tensor import Tensor
@@ -312,7 +314,10 @@ def _jacobian(transform, name: str, func, argnums, has_aux, randomness: str, onl
         positions = tuple(range(len(nums))) if isinstance(argnums, tuple) else 0
         # PyTorch's jacfwd is a vmap of jvp: a random op in error mode is reported as vmap's
         with guard_captured(name), guard_rng(randomness, "vmap" if transform is jax.jacfwd else name):
-            jac, aux_flat = transform(fn, argnums=positions, has_aux=True)(*diff)
+            if randomness == "different":
+                jac, aux_flat = _jacfwd_different(fn, positions, diff)
+            else:
+                jac, aux_flat = transform(fn, argnums=positions, has_aux=True)(*diff)
         jac = tree_unflatten(outs.treedef, [box(j) for j in jac])
         result = link_outer_graph(name, jac, args, outs)
         return (result, aux_outs.join(aux_flat)) if has_aux else result
@@ -327,6 +332,31 @@ def _real_only(tree, name: str, what: str) -> None:
                                f"input idx: {i}")
 
 
+def _jacfwd_different(fn, positions, diff: tuple):
+    """``jax.jacfwd(fn, positions, has_aux=True)(*diff)`` with each basis direction drawing its own random
+    numbers (PyTorch's jacfwd is a vmap of jvp over the basis); aux is the first direction's."""
+    from ._vmap import batch_keys
+    nums = positions if isinstance(positions, tuple) else (positions,)
+    flat, unravel = ravel_pytree(tuple(diff[i] for i in nums))
+    in_leaves, in_def = tree_flatten(tuple(diff[i] for i in nums))
+
+    def push(key, direction):
+        tangents = list(jax.tree_util.tree_map(jnp.zeros_like, diff))
+        for i, t in zip(nums, unravel(direction)):
+            tangents[i] = t
+        with guard_rng("different", "vmap", key=key):
+            _, out, aux = jax.jvp(fn, diff, tuple(tangents), has_aux=True)
+        return out, aux
+
+    outs, aux = jax.vmap(push, out_axes=-1)(batch_keys(flat.size), jnp.eye(flat.size, dtype=flat.dtype))
+
+    def per_input(block):  # (*out_shape, n) -> (*out_shape, *in_shape) blocks shaped like the arguments
+        parts = jnp.split(block, np.cumsum([a.size for a in in_leaves])[:-1], axis=-1)
+        blocks = tree_unflatten(in_def, [p.reshape(block.shape[:-1] + a.shape) for p, a in zip(parts, in_leaves)])
+        return blocks if isinstance(positions, tuple) else blocks[0]
+    return [per_input(o) for o in outs], jax.tree_util.tree_map(lambda a: a[..., 0], aux)
+
+
 def jacrev(func: Callable, argnums: argnums_t = 0, *, has_aux: bool = False, chunk_size: int | None = None,
            _preallocate_and_copy: bool = False) -> Callable:
     """The Jacobian of ``func`` w.r.t. the arguments at ``argnums`` by reverse mode. For each output Tensor
@@ -339,7 +369,8 @@ def jacrev(func: Callable, argnums: argnums_t = 0, *, has_aux: bool = False, chu
 
 def jacfwd(func: Callable, argnums: argnums_t = 0, has_aux: bool = False, *, randomness: str = "error") -> Callable:
     """The Jacobian of ``func`` w.r.t. the arguments at ``argnums`` by forward mode (same layout as jacrev).
-    ``randomness``: 'error' (a random op raises) or 'same'; 'different' is not supported."""
+    ``randomness``: 'error' (a random op raises), 'same' (one draw for all columns) or 'different' (each input
+    direction draws its own)."""
     from ._vmap import check_randomness
     check_randomness(randomness, "jacfwd")
     return _jacobian(jax.jacfwd, "jacfwd", func, argnums, has_aux, randomness, _JVP_ONLY_TENSORS)

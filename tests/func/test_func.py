@@ -293,6 +293,23 @@ def test_backward_after_random_draws_replays_them(randomness):
     check(lambda lib: _random_draws_replayed(lib, randomness))
 
 
+def _jacfwd_randomness(lib, randomness):
+    """Column j of the Jacobian of x -> x.sum() * rand(3) * w is column j's draw times w; backward() through it
+    sees those draws."""
+    w = t(lib, B).requires_grad_()
+    jac, aux = lib.func.jacfwd(lambda x, y: (x.sum() * lib.rand(3) * w * y.sum(), x.sum()), argnums=(0, 1),
+                               has_aux=True, randomness=randomness)(t(lib, A), t(lib, A[:2]))
+    jac[0].sum().backward()
+    columns = jac[0].T
+    return (aux.item(), [tuple(j.shape) for j in jac], bool((columns[0] == columns[1]).all()),
+            bool(lib.allclose(w.grad * w, jac[0].sum(1))))
+
+
+@pytest.mark.parametrize("randomness", ["same", "different"])
+def test_jacfwd_randomness(randomness):
+    check(lambda lib: _jacfwd_randomness(lib, randomness))
+
+
 def test_backward_after_random_draws_advances_stream_once():
     def run(requires_grad):
         jtorch.manual_seed(5)
