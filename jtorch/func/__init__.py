@@ -10,7 +10,6 @@ unbatched tensor under 'different' and of a random op on a batched tensor under 
 When a transform's call depends on tensors requiring grad, all its floating-point results require grad, also
 those (an aux output) that PyTorch leaves out of the graph.
 """
-"""
 from ._eager_transforms import functionalize, grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
 from ._functional_call import functional_call, replace_all_batch_norm_modules_, stack_module_state
 from ._interop import from_jax, load_jax_state, to_jax

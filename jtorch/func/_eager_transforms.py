@@ -126,8 +126,7 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False):
 
     def forward(p):
         if "done" in first:  # a replay by the ordinary autograd needs only the outputs
-            return _split_aux(_with_args(func, p, {}, tuple(range(len(p))))(*(_diff_arrays(x) for x in p)),
-                              has_aux, "")
+            return _vjp_outputs(func, p, has_aux, [_diff_arrays(x) for x in p])
         flat, pullback, aux, outs = _vjp_trace(func, p, has_aux)
         first["run"] = (flat, pullback, outs)
         return outs.join(flat), aux
@@ -161,15 +160,20 @@ def _vjp_trace(func, primals, has_aux):
     outs, aux_outs = Outputs(), Outputs()
 
     def fn(*a):
-        out, aux = _split_aux(_with_args(func, primals, {}, tuple(range(len(primals))))(*a), has_aux,
-                              "vjp(f, *primals): output of function f should be a tuple: (output, aux) if has_aux "
-                              "is True")
-        _only_tensors(out, _VJP_ONLY_TENSORS)
+        out, aux = _vjp_outputs(func, primals, has_aux, a)
         return outs.split(out), aux_outs.split(aux)
 
     with guard_captured("vjp"), guard_rng("same", "vjp"):
         flat, pullback, aux_flat = jax.vjp(fn, *arrays, has_aux=True)
     return flat, pullback, aux_outs.join(aux_flat), outs
+
+
+def _vjp_outputs(func, primals, has_aux, arrays) -> tuple:
+    """``func`` at ``arrays`` (in place of the primals): its (output, aux), checked."""
+    out, aux = _split_aux(_with_args(func, primals, {}, tuple(range(len(primals))))(*arrays), has_aux,
+                          "vjp(f, *primals): output of function f should be a tuple: (output, aux) if has_aux is True")
+    _only_tensors(out, _VJP_ONLY_TENSORS)
+    return out, aux
 
 
 def _cotangent_arrays(cotangents, outs: Outputs, flat) -> list:
@@ -372,7 +376,7 @@ def jacfwd(func: Callable, argnums: argnums_t = 0, has_aux: bool = False, *, ran
     ``randomness``: 'error' (a random op raises), 'same' (one draw for all columns) or 'different' (each input
     direction draws its own)."""
     from ._vmap import check_randomness
-    check_randomness(randomness, "jacfwd")
+    check_randomness(randomness)
     return _jacobian(jax.jacfwd, "jacfwd", func, argnums, has_aux, randomness, _JVP_ONLY_TENSORS)
 
 

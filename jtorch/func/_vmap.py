@@ -16,7 +16,7 @@ out_dims_t = int | tuple
 _UNMAPPED = object()  # stands for an in_dim of None (None itself is an empty pytree to JAX)
 
 
-def check_randomness(randomness: str, transform: str) -> None:
+def check_randomness(randomness: str) -> None:
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
 
@@ -30,7 +30,7 @@ def vmap(func: Callable, in_dims: in_dims_t = 0, out_dims: out_dims_t = 0, rando
     ``randomness``: 'error' (a random op raises), 'same' (one draw for the whole batch) or 'different' (each
     example draws its own). ``chunk_size`` is accepted for compatibility; XLA maps the whole batch at once.
     """
-    check_randomness(randomness, "vmap")
+    check_randomness(randomness)
     if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
