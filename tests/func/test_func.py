@@ -202,6 +202,7 @@ ERRORS = {
     "vmap_bad_randomness": lambda lib: lib.func.vmap(lambda x: x, randomness="foo")(t(lib, M)),
     "linearize_tangent_shape": lambda lib: lib.func.linearize(lambda x: x.sin(), t(lib, A))[1](t(lib, A)[:2]),
     "linearize_tangent_count": lambda lib: lib.func.linearize(lambda x: x.sin(), t(lib, A))[1](t(lib, A), t(lib, A)),
+    "linearize_tangent_dtype": lambda lib: lib.func.linearize(lambda x: x.sin(), t(lib, A))[1](t(lib, A).double()),
     "functionalize_bad_remove": lambda lib: lib.func.functionalize(lambda x: x, remove="views"),
     "vmap_item": lambda lib: lib.func.vmap(lambda x: x.sum().item())(t(lib, M)),
 }
