@@ -71,9 +71,7 @@ class TransformBackward(Node):
     def apply(self, grad_outputs: list) -> tuple:
         raise NotImplementedError(
             f"jtorch.func.{self._transform}: backward() through this transform's result is not supported: the call "
-            "drew random numbers, captured a view that requires grad, or is a vjp/linearize result; take the whole "
-            "derivative with jtorch.func, passing those tensors as arguments (functional_call for a module's "
-            "parameters)")
+            "captured a view of a tensor that requires grad; pass that view as an argument instead")
 
 
 def link_outer_graph(name: str, result, inputs, outs: Outputs | None = None):
@@ -134,7 +132,7 @@ def guard_captured(transform: str):
                            "as inputs (for BatchNorm, use eval() or track_running_stats=False).")
 
 
-def _generator_box():
+def generator_box():
     from .._ops.random import default_generator
     return default_generator._key
 
@@ -149,7 +147,7 @@ def guard_rng(randomness: str, transform: str, key=None):
     under :func:`to_jax`) and the global stream is left as it was. A call that would leave a traced key in the
     generator (a random op under a user's ``jax.jit`` with no ``key``) restores it and raises.
     """
-    gen_box = _generator_box()
+    gen_box = generator_box()
     before = gen_box._array
     start = before if key is None else key
     gen_box._array = start
@@ -197,56 +195,78 @@ def _noting_reads(seen: dict):
         _tensor._read_hook, _tensor._init_hook = prev_read, prev_init
 
 
-def through_outer_graph(name: str, core, inputs):
+def through_outer_graph(name: str, core, inputs, key=None):
     """``core(inputs)`` (a transform applied to ``inputs``, returning a pytree of Tensors), made differentiable
     for PyTorch's autograd: when grad mode is on and the call depends on tensors that require grad (its inputs,
     or tensors it captures, such as a module's parameters), the whole transform is recorded as one op of those
-    tensors whose backward is JAX's vjp of it. A call that drew random numbers (a replay would draw others) or
-    depends on a captured view gets a node whose backward raises instead."""
+    tensors whose backward is JAX's vjp of it, replayed with the PRNG key the call started from (so it sees the
+    same random draws). Random ops draw from the default generator, which advances as in a plain call, or from
+    ``key`` when given (the generator is then left as it was). A call that depends on a captured view gets a
+    node whose backward raises instead."""
+    gen_box = generator_box()
+    if key is not None:
+        unkeyed = core
+
+        def core(a):
+            with guard_rng("same", name, key=key):
+                return unkeyed(a)
     if not grad_mode.is_grad_enabled():
         return core(inputs)
     leaves, treedef = tree_flatten(inputs)
     wanted = [i for i, t in enumerate(leaves) if isinstance(t, Tensor) and t.requires_grad]
-    if not wanted:
+    captured: list = []
+    while True:  # a run that finds captured tensors requiring grad is undone and redone with them as inputs
         seen: dict = {}
-        with _noting_reads(seen):
-            result = core(inputs)
-        captured = [t for t, _ in seen.values() if t.requires_grad and t._view is None]
-        if not captured:
-            return result
-        for t, a in seen.values():  # undo the finding run's writes (running statistics, the RNG key)
+        start = gen_box._array
+        results, layout = _record(name, core, leaves, treedef, wanted, captured, seen)
+        lifted = {id(t) for t in captured}
+        found = [t for t, _ in seen.values() if t.requires_grad and t._view is None and id(t) not in lifted]
+        if not found:
+            break
+        for t, a in seen.values():  # undo the run's writes (running statistics, the RNG key)
             t._array = a
-    else:
-        captured = []
-    from .._ops._dispatch import apply
-    layout: dict = {}
-    n = len(wanted)
-
-    def pure(*arrays):
-        given = list(leaves)
-        for i, a in zip(wanted, arrays[:n]):
-            given[i] = Tensor._make(a)
-        saved = [(t, t._array, t._requires_grad, t.grad_fn) for t in captured]
-        for t, a in zip(captured, arrays[n:]):
-            t._array, t._requires_grad, t.grad_fn = a, False, None
-        try:  # grad mode on also when JAX's vjp replays this for backward()
-            with grad_mode.enable_grad():
-                out_leaves, layout["treedef"] = tree_flatten(core(tree_unflatten(treedef, given)))
-        finally:
-            for t, a, req, fn in saved:
-                t._array, t._requires_grad, t.grad_fn = a, req, fn
-        layout["captured"] = [grad_edge(t) for t in out_leaves if t.requires_grad]
-        return tuple(t._value for t in out_leaves)
-
-    gen_box = _generator_box()
-    key = gen_box._array
-    node_name = "".join(part.capitalize() for part in name.split("_")) + "Backward0"
-    results = apply(pure, *(leaves[i] for i in wanted), *captured, name=node_name, jit=False)
+        gen_box._array = start
+        captured += found
+    gen_box._array = layout["key"]
     result = tree_unflatten(layout["treedef"], list(results))
-    if layout["captured"] or gen_box._array is not key:
+    if layout["captured"]:
         edges = [grad_edge(leaves[i]) for i in wanted] + [grad_edge(t) for t in captured] + layout["captured"]
         node = TransformBackward(name, edges)
         for t in results:
             if t.grad_fn is not None:
                 t.grad_fn = node
     return result
+
+
+def _record(name: str, core, leaves: list, treedef, wanted: list, captured: list, seen: dict):
+    """Run ``core`` once as one recorded op of the input leaves at ``wanted`` and the ``captured`` tensors (and
+    the generator's key, as a constant input), noting in ``seen`` the other tensors its first run reads."""
+    from .._ops._dispatch import apply
+    gen_box = generator_box()
+    layout: dict = {}
+    n = len(wanted)
+
+    def pure(*arrays):
+        first = "key" not in layout
+        saved = [(t, t._array, t._requires_grad, t.grad_fn) for t in captured]
+        key_saved = gen_box._array
+        try:  # grad mode on also when JAX's vjp replays this for backward()
+            with _noting_reads(seen) if first else contextlib.nullcontext(), grad_mode.enable_grad():
+                given = list(leaves)
+                for i, a in zip(wanted, arrays[:n]):
+                    given[i] = Tensor._make(a)
+                for t, a in zip(captured, arrays[n:-1]):
+                    t._array, t._requires_grad, t.grad_fn = a, False, None
+                gen_box._array = arrays[-1]
+                out_leaves, layout["treedef"] = tree_flatten(core(tree_unflatten(treedef, given)))
+            layout.setdefault("key", gen_box._array)  # where the first (forward) run left the stream
+        finally:
+            gen_box._array = key_saved
+            for t, a, req, fn in saved:
+                t._array, t._requires_grad, t.grad_fn = a, req, fn
+        layout["captured"] = [grad_edge(t) for t in out_leaves if t.requires_grad]
+        return tuple(t._value for t in out_leaves)
+
+    node_name = "".join(part.capitalize() for part in name.split("_")) + "Backward0"
+    results = apply(pure, *(leaves[i] for i in wanted), *captured, gen_box._array, name=node_name, jit=False)
+    return results, layout

@@ -16,11 +16,9 @@ out_dims_t = int | tuple
 _UNMAPPED = object()  # stands for an in_dim of None (None itself is an empty pytree to JAX)
 
 
-def check_randomness(randomness: str, transform: str) -> None:
+def check_randomness(randomness: str) -> None:
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got {randomness}")
-    if randomness == "different" and transform != "vmap":
-        raise NotImplementedError(f"jtorch.func.{transform}: randomness='different' is not supported")
 
 
 def vmap(func: Callable, in_dims: in_dims_t = 0, out_dims: out_dims_t = 0, randomness: str = "error", *,
@@ -32,7 +30,7 @@ def vmap(func: Callable, in_dims: in_dims_t = 0, out_dims: out_dims_t = 0, rando
     ``randomness``: 'error' (a random op raises), 'same' (one draw for the whole batch) or 'different' (each
     example draws its own). ``chunk_size`` is accepted for compatibility; XLA maps the whole batch at once.
     """
-    check_randomness(randomness, "vmap")
+    check_randomness(randomness)
     if chunk_size is not None and not (isinstance(chunk_size, int) and chunk_size > 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
@@ -100,7 +98,7 @@ def _vmap_call(func, in_dims, out_dims, randomness, args, kwargs):
     outs = Outputs()
     keys, key_axis = None, None
     if randomness == "different":
-        keys, key_axis = _batch_keys(sizes[0]), 0
+        keys, key_axis = batch_keys(sizes[0]), 0
     in_axes = (key_axis,) + tuple(d for _, d in mapped)
     try:
         with guard_captured("vmap"):
@@ -114,7 +112,7 @@ def _vmap_call(func, in_dims, out_dims, randomness, args, kwargs):
     return link_outer_graph("vmap", box(out), args, outs)
 
 
-def _batch_keys(n: int):
+def batch_keys(n: int):
     """``n`` keys for one 'different' vmap call, taken from the default generator's stream (which advances)."""
     from .._ops.random import _split, default_generator
     box_ = default_generator._key

@@ -148,6 +148,13 @@ THROUGH = {
     "jacfwd": lambda lib, x, y: lib.func.jacfwd(lambda a: a.exp() * a.sum())(x),
     "hessian": lambda lib, x, y: lib.func.hessian(lambda a, b: (a ** 3 * b).sum(), argnums=(0, 1))(x, y),
     "jvp": lambda lib, x, y: lib.func.jvp(lambda a: a.sin() * a, (x,), (y,)),
+    "vjp": lambda lib, x, y: (lambda r: (r[0], r[1](y)))(lib.func.vjp(lambda a: a.sin() * a.exp(), x)),
+    "vjp_tree_and_aux": lambda lib, x, y: (lambda r: (r[0], r[1]({"p": y, "q": x * y}), r[2]))(
+        lib.func.vjp(lambda a, b: ({"p": a * b, "q": a.cos()}, (a * b).sum()), x, y, has_aux=True)),
+    "vjp_fn_twice": lambda lib, x, y: (lambda r: (r[1](y), r[1](x * y)))(lib.func.vjp(lambda a: a ** 3, x)),
+    "linearize": lambda lib, x, y: (lambda r: (r[0], r[1](y)))(lib.func.linearize(lambda a: a.exp() * a, x)),
+    "grad_of_vjp": lambda lib, x, y: lib.func.grad(
+        lambda a: lib.func.vjp(lambda u: u.sin() * u, a)[1](y)[0].sum())(x),
 }
 
 
@@ -191,9 +198,11 @@ ERRORS = {
     "vmap_nothing_mapped": lambda lib: lib.func.vmap(lambda x: x, in_dims=(None,))(t(lib, M)),
     "vmap_non_tensor_output": lambda lib: lib.func.vmap(lambda x: 3.0)(t(lib, M)),
     "vmap_random_error": lambda lib: lib.func.vmap(lambda x: lib.rand(3) + x)(t(lib, M)),
+    "jacfwd_random_error": lambda lib: lib.func.jacfwd(lambda x: x * lib.rand(3))(t(lib, A)),
     "vmap_bad_randomness": lambda lib: lib.func.vmap(lambda x: x, randomness="foo")(t(lib, M)),
     "linearize_tangent_shape": lambda lib: lib.func.linearize(lambda x: x.sin(), t(lib, A))[1](t(lib, A)[:2]),
     "linearize_tangent_count": lambda lib: lib.func.linearize(lambda x: x.sin(), t(lib, A))[1](t(lib, A), t(lib, A)),
+    "linearize_tangent_dtype": lambda lib: lib.func.linearize(lambda x: x.sin(), t(lib, A))[1](t(lib, A).double()),
     "functionalize_bad_remove": lambda lib: lib.func.functionalize(lambda x: x, remove="views"),
     "vmap_item": lambda lib: lib.func.vmap(lambda x: x.sum().item())(t(lib, M)),
 }
@@ -250,12 +259,92 @@ def test_backward_into_captured_parameters():
     check(_backward_into_captured)
 
 
-def test_backward_after_random_draw_raises():
-    lin = jtorch.nn.Linear(3, 3)
-    out = jtorch.func.vmap(lambda v: lin(v) * jtorch.rand(3), randomness="same")(jtorch.tensor(M))
-    with pytest.raises(NotImplementedError, match="random"):
-        out.sum().backward()
-    assert lin.weight.grad is None
+def _captured_under_vjp(lib):
+    lin = lib.nn.Linear(3, 2)
+    with lib.no_grad():
+        lin.weight.copy_(t(lib, W))
+        lin.bias.copy_(t(lib, BIAS))
+    x = t(lib, M).requires_grad_()
+    out, vjp_fn = lib.func.vjp(lambda v: lin(v).tanh(), x)
+    (g,) = vjp_fn(lib.ones(4, 2))
+    (g ** 2).sum().backward()
+    return out, g, x.grad, lin.weight.grad, lin.bias.grad
+
+
+def test_backward_into_captured_parameters_through_vjp():
+    check(_captured_under_vjp)
+
+
+def _random_draws_replayed(lib, randomness):
+    """backward() through a transform that drew random numbers sees the draws of the forward: the weight's
+    gradient is what the returned draws imply."""
+    lib.manual_seed(0)
+    lin = lib.nn.Linear(3, 3, bias=False)
+    x = t(lib, M)
+    out, r = lib.func.vmap(lambda v: (lambda d: (lin(v) * d, d))(lib.rand(3)), randomness=randomness)(x)
+    out.sum().backward()
+    w = t(lib, B).requires_grad_()
+    g = lib.func.grad(lambda v: lib.nn.functional.dropout(v * w, 0.5).sum())(t(lib, A))
+    g.sum().backward()
+    return bool(lib.allclose(lin.weight.grad, r.T @ x)), bool(lib.allclose(w.grad * w, g)), bool((r[0] == r[1]).all())
+
+
+@pytest.mark.parametrize("randomness", ["same", "different"])
+def test_backward_after_random_draws_replays_them(randomness):
+    check(lambda lib: _random_draws_replayed(lib, randomness))
+
+
+def _jacfwd_randomness(lib, randomness):
+    """Column j of the Jacobian of x -> x.sum() * rand(3) * w is column j's draw times w; backward() through it
+    sees those draws."""
+    w = t(lib, B).requires_grad_()
+    jac, aux = lib.func.jacfwd(lambda x, y: (x.sum() * lib.rand(3) * w * y.sum(), x.sum()), argnums=(0, 1),
+                               has_aux=True, randomness=randomness)(t(lib, A), t(lib, A[:2]))
+    jac[0].sum().backward()
+    columns = jac[0].T
+    return (aux.item(), [tuple(j.shape) for j in jac], bool((columns[0] == columns[1]).all()),
+            bool(lib.allclose(w.grad * w, jac[0].sum(1))))
+
+
+@pytest.mark.parametrize("randomness", ["same", "different"])
+def test_jacfwd_randomness(randomness):
+    check(lambda lib: _jacfwd_randomness(lib, randomness))
+
+
+def test_backward_after_random_draws_advances_stream_once():
+    def run(requires_grad):
+        jtorch.manual_seed(5)
+        x = jtorch.tensor(A).requires_grad_(requires_grad)
+        g = jtorch.func.grad(lambda v: jtorch.nn.functional.dropout(v * v, 0.5).sum())(x)
+        if requires_grad:
+            g.sum().backward()
+        return g.detach(), jtorch.rand(4)
+    plain, through = run(False), run(True)
+    assert jtorch.equal(plain[0], through[0]) and jtorch.equal(plain[1], through[1])
+
+
+def _compiled_step(lib):
+    lin = lib.nn.Linear(3, 2)
+    with lib.no_grad():
+        lin.weight.copy_(t(lib, W))
+        lin.bias.copy_(t(lib, BIAS))
+    opt = lib.optim.SGD(lin.parameters(), lr=0.1)
+
+    def step(x, ct):
+        opt.zero_grad()
+        out, vjp_fn = lib.func.vjp(lambda v: lin(v).sin(), x)
+        (g,) = vjp_fn(ct)
+        loss = (g ** 2).sum() + out.sum()
+        loss.backward()
+        opt.step()
+        return loss
+    run = lib.compile(step) if lib is jtorch else step  # jtorch.compile against torch's eager result
+    losses = [run(t(lib, M), lib.ones(4, 2)) for _ in range(3)]
+    return losses, lin.weight, lin.bias
+
+
+def test_backward_through_vjp_compiled():
+    check(_compiled_step, requires_grad=False)  # values: a compiled step's returned loss is checked elsewhere
 
 
 def test_mutating_a_captured_tensor_with_batched_values_raises_and_restores():
