@@ -47,11 +47,13 @@ RANDOM_POOL_NUMEL = 4096
 WORKER_CHUNK = 8
 REPORT_DIR = Path(__file__).parent / "reports"
 _FALLBACK_DTYPES = (torch.int64, torch.bool, torch.int32, torch.uint8)
-# Forward (rtol, atol) per dtype of the dtype sweep: torch.testing.assert_close's defaults, except that float16 and
-# bfloat16 take atol = rtol (one rounding step near 1: torch computes them in float32 internally, XLA may not).
-# Integer and bool results must be equal.
+# Forward (rtol, atol) per dtype of an output in the dtype sweep: torch.testing.assert_close's defaults, except that
+# float16 and bfloat16 take atol = rtol (one rounding step near 1: torch computes them in float32 internally, XLA
+# may not); float32 outputs (of integer inputs, say) take the float32 sweep's. Integer and bool outputs must be equal.
 DTYPE_TOLERANCES = {torch.float64: (1e-7, 1e-7), torch.complex128: (1e-7, 1e-7), torch.complex64: (1.3e-6, 1e-5),
-                    torch.float16: (1e-3, 1e-3), torch.bfloat16: (1.6e-2, 1.6e-2)}
+                    torch.float16: (1e-3, 1e-3), torch.bfloat16: (1.6e-2, 1.6e-2),
+                    **dict.fromkeys((torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
+                                     torch.uint16, torch.uint32, torch.uint64), (0.0, 0.0))}
 # Dtypes whose gradients the dtype sweep compares (float16/bfloat16: forward only), with their (rtol, atol).
 DTYPE_GRAD_TOLERANCES = {torch.float64: (1e-7, 1e-7), torch.complex128: (1e-7, 1e-7), torch.complex64: GRAD_TOL}
 DTYPE_SKIPS = {torch.complex32: "complex32 has no JAX dtype",
@@ -298,11 +300,12 @@ def compare_distribution(actual: torch.Tensor, expected: torch.Tensor, sigmas: f
 
 def run_sample(op, fn: Callable, sample, *, random: bool, shape_only: bool, tol,
                pool: bool = False, grad_reference: str | None = None, grad_tol=GRAD_TOL,
-               grad: bool = True) -> SampleResult | None:
+               grad: bool = True, per_dtype: dict | None = None) -> SampleResult | None:
     """Run one sample through torch and jtorch; None when PyTorch itself rejects the sample.
 
-    With ``random``, values are not compared; with ``pool`` too, their distributions are. ``grad_reference``: see
-    ``compare_grads``; ``grad_tol`` the gradients' (rtol, atol); without ``grad``, the forward only.
+    With ``random``, values are not compared; with ``pool`` too, their distributions are. ``tol`` is the outputs'
+    (rtol, atol), ``per_dtype`` the tolerance of outputs of other dtypes (see ``assert_same``); ``grad_reference``:
+    see ``compare_grads``; ``grad_tol`` the gradients' (rtol, atol); without ``grad``, the forward only.
     """
     t_args = (sample.input, *sample.args)
     t_kwargs = dict(sample.kwargs)
@@ -316,7 +319,8 @@ def run_sample(op, fn: Callable, sample, *, random: bool, shape_only: bool, tol,
     except Exception as exc:  # noqa: BLE001  (any failure of the op is a result to report)
         return SampleResult("missing" if _is_missing(exc) else "fail", error=_first_line(exc))
     try:
-        assert_same(to_torch(j_out), t_out, rtol=tol[0], atol=tol[1], check_values=not (random or shape_only))
+        assert_same(to_torch(j_out), t_out, rtol=tol[0], atol=tol[1], check_values=not (random or shape_only),
+                    per_dtype=per_dtype)
         if random and pool and _tensors(t_out):
             compare_distribution(_pooled(fn, lambda: to_jtorch(t_args), j_kwargs, j_out),
                                  _pooled(rebind(op.op, torch), lambda: t_args, t_kwargs, t_out))
@@ -357,8 +361,8 @@ def summarize(key: str, results: list[SampleResult], dtype: str = "") -> OpResul
 def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES, dtype: torch.dtype | None = None) -> OpResult:
     """Test one OpInfo against jtorch (catching every exception) and return its OpResult.
 
-    Without ``dtype`` the samples are ``sample_dtype(op)``'s; with it, that dtype's, compared within
-    DTYPE_TOLERANCES, gradients only for the dtypes of DTYPE_GRAD_TOLERANCES.
+    Without ``dtype`` the samples are ``sample_dtype(op)``'s; with it, that dtype's, outputs compared within the
+    DTYPE_TOLERANCES of their dtype, gradients only for the dtypes of DTYPE_GRAD_TOLERANCES.
     """
     key = op_key(op)
     name = "" if dtype is None else dtype_name(dtype)
@@ -371,9 +375,10 @@ def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES, dtype: torch.dtype | None
             kind = "complex-only" if op.supported_dtypes("cpu") else "no CPU dtypes"
             return OpResult(key, "skipped", note=f"no float32, integer or bool CPU dtype ({kind})")
         tol, grad_tol, grad = _lookup(TOLERANCES, op) or FORWARD_TOL, _lookup(GRAD_TOLERANCES, op) or GRAD_TOL, True
+        per_dtype = None
     else:
-        tol, grad_tol = DTYPE_TOLERANCES.get(dtype, (0.0, 0.0)), DTYPE_GRAD_TOLERANCES.get(dtype)
-        grad = grad_tol is not None
+        tol, grad_tol = _lookup(TOLERANCES, op) or FORWARD_TOL, DTYPE_GRAD_TOLERANCES.get(dtype)
+        grad, per_dtype = grad_tol is not None, DTYPE_TOLERANCES
     fn = resolve(op)
     if fn is None:
         return OpResult(key, "missing", forward="missing", note=f"jtorch has no {op.name}", dtype=dtype_name(dtype))
@@ -391,7 +396,7 @@ def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES, dtype: torch.dtype | None
     largest = max((i for i in range(len(samples)) if random[i]), key=lambda i: _numel(samples[i]), default=-1)
     for i, sample in enumerate(samples):
         result = run_sample(op, fn, sample, random=random[i], shape_only=shape_only, tol=tol, pool=i == largest,
-                            grad_reference=grad_reference, grad_tol=grad_tol, grad=grad)
+                            grad_reference=grad_reference, grad_tol=grad_tol, grad=grad, per_dtype=per_dtype)
         if result is not None:
             results.append(result)
         if time.perf_counter() - start > OP_TIME_BUDGET_S:
@@ -576,8 +581,9 @@ def write_dtype_reports(results: list[OpResult], stats: dict, directory: Path = 
     grad_tol = ", ".join(f"{dtype_name(d)} ({r}, {a})" for d, (r, a) in DTYPE_GRAD_TOLERANCES.items())
     lines = ["# jtorch against PyTorch's OpInfo database, every CPU dtype", "",
              "Each OpInfo runs again in every CPU dtype it supports other than the one `opinfo.md` measures (float32, "
-             f"or an integer/bool dtype for ops without float32), on up to {DTYPE_MAX_SAMPLES} samples per op and "
-             f"dtype unless stated otherwise. Forward (rtol, atol): {tol}; integer and bool results must be equal. "
+             f"or an integer/bool dtype for ops without float32), on the first {DTYPE_MAX_SAMPLES} sample input(s) of "
+             f"each op and dtype. Forward (rtol, atol) by output dtype: {tol}; float32 outputs (of integer inputs) as "
+             "in `opinfo.md`. "
              f"Gradients of one random cotangent are compared for {grad_tol}; float16 and bfloat16 are forward only. "
              "A case is one op in one dtype; skipped cases count as not passed. Status marks: ok = forward (+ "
              "gradient where compared) passes, fwd = forward passes but gradients differ, FAIL, miss (jtorch lacks "
