@@ -162,7 +162,9 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
 
 
 def _addr(bias, a, b, beta, alpha, *, dtype, drop_input):
-    prod = jnp.outer(a, b).astype(dtype) * (1 if alpha is None else jnp.asarray(alpha).astype(dtype))
+    prod = jnp.outer(a, b).astype(dtype)
+    if alpha is not None:
+        prod = prod * jnp.asarray(alpha).astype(dtype)
     if drop_input:
         return jnp.broadcast_to(prod, jnp.broadcast_shapes(bias.shape, prod.shape))
     return (bias.astype(dtype) if beta is None else jnp.asarray(beta).astype(dtype) * bias.astype(dtype)) + prod

@@ -1337,6 +1337,8 @@ def sum_to_size(self, *size) -> Tensor:
     lead = self.ndim - len(shape)
     if lead < 0 or any(s != 1 and s != self.shape[lead + i] for i, s in enumerate(shape)):
         raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(self.shape)}}}.")
+    if not shape:
+        return self.sum()  # a 0-d target always sums, which promotes integer and bool to int64
     dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and self.shape[lead + i] != 1)
     out = self.sum(dims, keepdim=True) if dims else self
     return out.reshape(shape) if lead else out

@@ -1,0 +1,30 @@
+"""Dtype semantics found wrong by the OpInfo dtype sweep (compat/reports/opinfo_dtypes.md), against real PyTorch:
+result dtypes, integer and bool arithmetic, reduced precision and complex inputs."""
+import numpy as np
+import pytest
+
+from _compare import assert_same, check
+
+B = np.array([True, False, True])
+
+
+@pytest.mark.parametrize("alpha, beta", [(1, 1), (2, 3), (True, False)])
+def test_addr_of_bool_stays_bool(alpha, beta):
+    check(lambda lib, v, w: lib.addr(lib.ones(3, 2, dtype=lib.bool), v, w, alpha=alpha, beta=beta), B, B[:2],
+          raises=False)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "int16", "uint8", "float16"])
+def test_sum_to_size_of_a_scalar_target_sums_and_promotes(dtype):
+    assert_same(lambda lib: lib.ones((), dtype=getattr(lib, dtype)).sum_to_size(()))
+    assert_same(lambda lib: lib.ones(2, 3, dtype=getattr(lib, dtype)).sum_to_size(2, 3))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_uniform_fills_real_and_imaginary_parts(dtype):
+    def case(lib):
+        x = lib.zeros(4000, dtype=getattr(lib, dtype)).uniform_(2, 3)
+        parts = (x.real, x.imag)
+        return x.dtype, [bool((p >= 2).all() and (p < 3).all()) for p in parts], [round(float(p.mean()), 1)
+                                                                                 for p in parts]
+    assert_same(case)
