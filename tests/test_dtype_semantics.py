@@ -28,3 +28,26 @@ def test_uniform_fills_real_and_imaginary_parts(dtype):
         return x.dtype, [bool((p >= 2).all() and (p < 3).all()) for p in parts], [round(float(p.mean()), 1)
                                                                                  for p in parts]
     assert_same(case)
+
+
+@pytest.mark.parametrize("op", ["sum", "nansum", "prod", "cumsum", "cumprod"])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "bool"])
+def test_integer_reductions_with_a_dtype_wrap_in_that_dtype(op, dtype):
+    def case(lib):
+        x = lib.tensor([100, 100, 7], dtype=lib.int16)
+        d = getattr(lib, dtype)
+        args = (0,) if op.startswith("cum") else ()
+        return getattr(lib, op)(x.to(d), *args), getattr(lib, op)(x, *args, dtype=d)
+    check(case)  # a scan into bool raises
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod", "logcumsumexp"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_reduced_precision_scans_accumulate_in_float32(op, dtype):
+    assert_same(lambda lib: getattr(lib, op)(lib.full((3000,), 1.001 if op == "cumprod" else 0.1,
+                                                      dtype=getattr(lib, dtype)), 0),
+                rtol=1e-3 if op == "cumprod" else 0, atol=0)  # a product's rounding depends on its order
+
+
+def test_nanmean_honours_its_dtype():
+    assert_same(lambda lib: lib.nanmean(lib.tensor([1.0, float("nan"), 2.0]), dtype=lib.float64))
