@@ -51,3 +51,18 @@ def test_reduced_precision_scans_accumulate_in_float32(op, dtype):
 
 def test_nanmean_honours_its_dtype():
     assert_same(lambda lib: lib.nanmean(lib.tensor([1.0, float("nan"), 2.0]), dtype=lib.float64))
+
+
+I8 = np.array([[3, -2, 5], [1, 0, -4]], dtype=np.int8)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_losses_of_integer_inputs_are_float32(reduction, dtype):
+    def case(lib, a, b, c):
+        f = lib.nn.functional
+        return (f.margin_ranking_loss(a, b, c, margin=0.5, reduction=reduction),
+                f.triplet_margin_loss(a, b, c, reduction=reduction),
+                f.triplet_margin_with_distance_loss(a, b, c, reduction=reduction),
+                f.pairwise_distance(a, b))
+    check(case, I8.astype(dtype), I8[::-1].astype(dtype), np.sign(I8).astype(dtype), raises=False)
