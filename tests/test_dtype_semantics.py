@@ -66,3 +66,17 @@ def test_losses_of_integer_inputs_are_float32(reduction, dtype):
                 f.triplet_margin_with_distance_loss(a, b, c, reduction=reduction),
                 f.pairwise_distance(a, b))
     check(case, I8.astype(dtype), I8[::-1].astype(dtype), np.sign(I8).astype(dtype), raises=False)
+
+
+B2 = np.array([[True, False, True], [False, False, True]])
+
+
+@pytest.mark.parametrize("equation", ["ij->i", "ij->", "ij->ji", "ii->i"])
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.bool_])
+def test_einsum_of_one_integer_operand_sums_in_int64(equation, dtype):
+    x = np.array([[100, 100, 3], [7, 100, 9]])[:, :2 if equation == "ii->i" else 3]
+    check(lambda lib, a: lib.einsum(equation, a), x.astype(dtype), raises=False)
+
+
+def test_sign_and_square_of_bool():
+    check(lambda lib, b: (lib.sign(b), lib.sgn(b), lib.square(b)), B2, raises=False)

@@ -186,7 +186,12 @@ def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation over ``operands`` as described by ``equation``."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return apply(_einsum, *operands, static=(("equation", equation.replace(" ", "")),), name="EinsumBackward0")
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    d = operands[0].dtype if len(operands) == 1 else None
+    if d is not None and (d is dt.bool or d._kind in "iu") and arrow and set(lhs) - set(rhs) - {"."}:
+        operands = (operands[0].to(dt.int64),)  # one integer operand summed over a dim: torch.sum's int64
+    return apply(_einsum, *operands, static=(("equation", equation),), name="EinsumBackward0")
 
 
 def _tensordot(a, b, *, dims_a, dims_b, sum_a, sum_b):
