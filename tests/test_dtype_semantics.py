@@ -80,3 +80,13 @@ def test_einsum_of_one_integer_operand_sums_in_int64(equation, dtype):
 
 def test_sign_and_square_of_bool():
     check(lambda lib, b: (lib.sign(b), lib.sgn(b), lib.square(b)), B2, raises=False)
+
+
+def test_accumulating_writes_into_bool_are_a_logical_or():
+    def case(lib, b):
+        idx = lib.tensor([0, 0, 1])
+        src = lib.tensor([[True, False, False], [False, False, True], [True, True, False]])
+        return (b.index_add(0, idx[:2], src[:2]), b.scatter_add(0, idx[None, :].expand(2, 3), src[:2]),
+                b.clone().put_(lib.tensor([0, 0, 5]), src[0], accumulate=True),
+                b.clone().index_put_((idx,), src, accumulate=True), lib.kron(b, b[:, :2]))
+    check(case, B2, raises=False)

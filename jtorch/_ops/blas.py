@@ -246,6 +246,8 @@ def tensordot(a, b, dims=2, out=None) -> Tensor:
 
 
 def _kron(a, b):
+    if a.dtype == jnp.bool_ and b.dtype == jnp.bool_:  # a product of bools is their logical and
+        return jnp.kron(a.astype(jnp.int8), b.astype(jnp.int8)).astype(jnp.bool_)
     return jnp.kron(a, b)
 
 
