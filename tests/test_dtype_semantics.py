@@ -90,3 +90,10 @@ def test_accumulating_writes_into_bool_are_a_logical_or():
                 b.clone().put_(lib.tensor([0, 0, 5]), src[0], accumulate=True),
                 b.clone().index_put_((idx,), src, accumulate=True), lib.kron(b, b[:, :2]))
     check(case, B2, raises=False)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_l1_loss_of_complex_is_the_real_modulus(reduction):
+    x = np.array([1 + 2j, -3 + 0.5j, 2 - 1j], dtype=np.complex64)
+    y = np.array([0.5 - 1j, -3 + 0.5j, 1 + 1j], dtype=np.complex64)
+    check(lambda lib, a, b: lib.nn.functional.l1_loss(a, b, reduction=reduction), x, y, grad=True, raises=False)

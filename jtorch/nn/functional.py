@@ -978,6 +978,8 @@ def _mse(x, y):
 
 def _l1(x, y):
     d = x - y
+    if jnp.iscomplexobj(d):  # |d|, real, with gradient sgn(d) (0 where x == y)
+        return (d * jnp.conj(jnp.sign(d))).real
     return d * jnp.sign(d)  # gradient sign(d): 0 where x == y
 
 
