@@ -33,8 +33,8 @@ import torch
 import jtorch
 
 from .convert import assert_same, dtype_name, to_jtorch, to_torch
-from .opinfo_skips import (GRAD_REFERENCES, GRAD_TOLERANCES, RANDOM_OPS, RANDOM_SAMPLES, SHAPE_ONLY_OPS, SKIPS,
-                           TOLERANCES)
+from .opinfo_skips import (GRAD_REFERENCES, GRAD_TOLERANCES, OP_DTYPE_SKIPS, RANDOM_OPS, RANDOM_SAMPLES,
+                           SHAPE_ONLY_OPS, SKIPS, TOLERANCES)
 
 DEFAULT_MAX_SAMPLES = 4
 DTYPE_MAX_SAMPLES = 1
@@ -366,7 +366,8 @@ def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES, dtype: torch.dtype | None
     """
     key = op_key(op)
     name = "" if dtype is None else dtype_name(dtype)
-    reason = _lookup(SKIPS, op) or DTYPE_SKIPS.get(dtype)
+    dtypes_skipped, op_reason = _lookup(OP_DTYPE_SKIPS, op) or ((), None)
+    reason = _lookup(SKIPS, op) or DTYPE_SKIPS.get(dtype) or (op_reason if name in dtypes_skipped else None)
     if reason is not None:
         return OpResult(key, "skipped", note=reason, dtype=name)
     if dtype is None:
@@ -378,7 +379,8 @@ def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES, dtype: torch.dtype | None
         per_dtype = None
     else:
         tol, grad_tol = _lookup(TOLERANCES, op) or FORWARD_TOL, DTYPE_GRAD_TOLERANCES.get(dtype)
-        grad, per_dtype = grad_tol is not None, DTYPE_TOLERANCES
+        # an op's float32 tolerance holds for complex64 (float32 parts) too
+        grad, per_dtype = grad_tol is not None, {**DTYPE_TOLERANCES, torch.complex64: tol}
     fn = resolve(op)
     if fn is None:
         return OpResult(key, "missing", forward="missing", note=f"jtorch has no {op.name}", dtype=dtype_name(dtype))

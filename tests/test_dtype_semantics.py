@@ -97,3 +97,22 @@ def test_l1_loss_of_complex_is_the_real_modulus(reduction):
     x = np.array([1 + 2j, -3 + 0.5j, 2 - 1j], dtype=np.complex64)
     y = np.array([0.5 - 1j, -3 + 0.5j, 1 + 1j], dtype=np.complex64)
     check(lambda lib, a, b: lib.nn.functional.l1_loss(a, b, reduction=reduction), x, y, grad=True, raises=False)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_matrix_exp_in_reduced_precision_is_float32_rounded(dtype):
+    # torch's own float16/bfloat16 matrix_exp returns nan/inf on CPU: the reference is its float32 one, rounded
+    import torch
+
+    import jtorch
+    a = [[0.5, -1.0, 0.25], [0.1, 0.2, -0.3], [1.0, 0.0, 0.4]]
+    got = jtorch.linalg.matrix_exp(jtorch.tensor(a, dtype=getattr(jtorch, dtype)))
+    want = torch.linalg.matrix_exp(torch.tensor(a)).to(getattr(torch, dtype))
+    assert str(got.dtype) == str(want.dtype)
+    torch.testing.assert_close(torch.tensor(got.float().numpy()), want.float(), rtol=1.6e-2, atol=1.6e-2)
+
+
+def test_view_as_complex_of_float16_says_what_is_missing():
+    import jtorch
+    with pytest.raises(NotImplementedError, match="complex32"):
+        jtorch.view_as_complex(jtorch.zeros(3, 2, dtype=jtorch.float16))

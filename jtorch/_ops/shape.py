@@ -259,6 +259,9 @@ def view_as_complex(input) -> Tensor:
         raise RuntimeError("Input tensor must have one or more dimensions")
     if input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
+    if input.dtype is dt.float16:
+        raise NotImplementedError("view_as_complex of a float16 tensor would be complex32, which jtorch lacks "
+                                  "(JAX has no complex32 dtype)")
     return make_view(input, _as_complex_view, (), "ViewAsComplexBackward0")
 
 
