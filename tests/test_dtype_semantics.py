@@ -64,7 +64,7 @@ def test_losses_of_integer_inputs_are_float32(reduction, dtype):
         return (f.margin_ranking_loss(a, b, c, margin=0.5, reduction=reduction),
                 f.triplet_margin_loss(a, b, c, reduction=reduction),
                 f.triplet_margin_with_distance_loss(a, b, c, reduction=reduction),
-                f.pairwise_distance(a, b))
+                f.pairwise_distance(a, b), f.cosine_embedding_loss(a, b, c[:, 0], reduction=reduction))
     check(case, I8.astype(dtype), I8[::-1].astype(dtype), np.sign(I8).astype(dtype), raises=False)
 
 

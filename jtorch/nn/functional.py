@@ -1267,9 +1267,14 @@ def _lengths(value) -> list:
     return [int(value)] if isinstance(value, int) else [int(v) for v in value]
 
 
-def _cosine_embedding(x1, x2, y, *, margin, reduction):
+def _cosine_embedding(x1, x2, y, *, margin, reduction, dtype):
     eps = 1e-12
-    cos = (x1 * x2).sum(-1) / jnp.sqrt(((x1 * x1).sum(-1) + eps) * ((x2 * x2).sum(-1) + eps))
+    # integer and bool inputs: products in their dtype, sums in int64, the rest in the default float dtype
+    acc = None if jnp.issubdtype(jnp.result_type(x1, x2), jnp.inexact) else jnp.int64
+
+    def dot(u, v):
+        return (u * v).sum(-1, dtype=acc).astype(dtype)
+    cos = dot(x1, x2) / jnp.sqrt((dot(x1, x1) + eps) * (dot(x2, x2) + eps))
     loss = jnp.where(y == 1, 1 - cos, 0) + jnp.where(y == -1, jnp.maximum(cos - margin, 0), 0)
     return _reduce(loss, reduction)
 
@@ -1278,8 +1283,9 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
                           reduce=None, reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1."""
     reduction = _reduction(reduction, size_average, reduce)
+    d = result_dtype(input1, input2, 1e-12)
     return apply(_cosine_embedding, input1, input2, target, static=(("margin", float(margin)),
-                                                                    ("reduction", reduction)))
+                                                                    ("reduction", reduction), ("dtype", np_dtype(d))))
 
 
 def _multi_margin(x, y, w, *, p, margin, reduction):
