@@ -125,11 +125,12 @@ def to_torch(obj: Any) -> Any:
 
 
 def assert_same(actual: Any, expected: Any, *, rtol: float, atol: float, check_values: bool = True,
-                path: str = "output") -> None:
+                path: str = "output", per_dtype: dict | None = None) -> None:
     """Raise ``AssertionError`` unless the PyTorch-side value ``actual`` matches ``expected``.
 
-    Tensors must agree in type, shape and dtype, and (with ``check_values``) in value up to ``rtol``/``atol``
-    (NaNs equal). Sequences must agree element-wise; other values must be equal.
+    Tensors must agree in type, shape and dtype, and (with ``check_values``) in value up to ``rtol``/``atol``, or
+    the (rtol, atol) that ``per_dtype`` gives for the expected tensor's dtype (NaNs equal). Sequences must agree
+    element-wise; other values must be equal.
     """
     if isinstance(expected, torch.Tensor):
         if not isinstance(actual, torch.Tensor):
@@ -139,6 +140,7 @@ def assert_same(actual: Any, expected: Any, *, rtol: float, atol: float, check_v
         if actual.dtype != expected.dtype:
             raise AssertionError(f"{path}: dtype {actual.dtype} != expected {expected.dtype}")
         if check_values:
+            rtol, atol = (per_dtype or {}).get(expected.dtype, (rtol, atol))
             expected = expected.detach().cpu().resolve_conj().resolve_neg()
             torch.testing.assert_close(actual, expected, rtol=rtol, atol=atol, equal_nan=True, check_stride=False,
                                        check_layout=False, msg=lambda m: f"{path}: {m}")
@@ -148,7 +150,8 @@ def assert_same(actual: Any, expected: Any, *, rtol: float, atol: float, check_v
             raise AssertionError(f"{path}: expected a sequence of {len(expected)}, got {type(actual).__name__}"
                                  f"{'' if not isinstance(actual, (list, tuple)) else f' of {len(actual)}'}")
         for i, (a, e) in enumerate(zip(actual, expected)):
-            assert_same(a, e, rtol=rtol, atol=atol, check_values=check_values, path=f"{path}[{i}]")
+            assert_same(a, e, rtol=rtol, atol=atol, check_values=check_values, path=f"{path}[{i}]",
+                        per_dtype=per_dtype)
         return
     if isinstance(expected, (bool, int, float, complex)) and not isinstance(expected, torch.dtype):
         if isinstance(actual, torch.Tensor) or type(actual) is not type(expected):

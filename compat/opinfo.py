@@ -5,8 +5,11 @@ it, else an integer or bool dtype), converts them to jtorch, runs the op in both
 outputs; when the op supports autograd it then pulls the same random cotangent back through both and compares
 the input gradients.
 
-Run ``python -m compat.opinfo [--ops add,mul] [--max-samples N] [--jobs N]`` from the repository root
-(``python -m compat`` runs every compat suite).
+The dtype sweep (``--dtypes``) runs every op again in each other CPU dtype it supports (float64, float16,
+bfloat16, the integer types, bool, complex64/128): forward in every dtype, gradients in float64 and complex.
+
+Run ``python -m compat.opinfo [--ops add,mul] [--max-samples N] [--jobs N] [--dtypes [float16,int8]]`` from the
+repository root (``python -m compat`` runs every compat suite).
 """
 from __future__ import annotations
 
@@ -29,11 +32,12 @@ import torch
 
 import jtorch
 
-from .convert import assert_same, to_jtorch, to_torch
-from .opinfo_skips import (GRAD_REFERENCES, GRAD_TOLERANCES, RANDOM_OPS, RANDOM_SAMPLES, SHAPE_ONLY_OPS, SKIPS,
-                           TOLERANCES)
+from .convert import assert_same, dtype_name, to_jtorch, to_torch
+from .opinfo_skips import (GRAD_REFERENCES, GRAD_TOLERANCES, OP_DTYPE_SKIPS, RANDOM_OPS, RANDOM_SAMPLES,
+                           SHAPE_ONLY_OPS, SKIPS, TOLERANCES)
 
 DEFAULT_MAX_SAMPLES = 4
+DTYPE_MAX_SAMPLES = 1
 MAX_SAMPLE_NUMEL = 10_000
 OP_TIME_BUDGET_S = 10.0
 FORWARD_TOL = (1.3e-6, 1e-5)
@@ -43,6 +47,18 @@ RANDOM_POOL_NUMEL = 4096
 WORKER_CHUNK = 8
 REPORT_DIR = Path(__file__).parent / "reports"
 _FALLBACK_DTYPES = (torch.int64, torch.bool, torch.int32, torch.uint8)
+# Forward (rtol, atol) per dtype of an output in the dtype sweep: torch.testing.assert_close's defaults, except that
+# float16 and bfloat16 take atol = rtol (one rounding step near 1: torch computes them in float32 internally, XLA
+# may not); float32 outputs (of integer inputs, say) take the float32 sweep's. Integer and bool outputs must be equal.
+DTYPE_TOLERANCES = {torch.float64: (1e-7, 1e-7), torch.complex128: (1e-7, 1e-7), torch.complex64: (1.3e-6, 1e-5),
+                    torch.float16: (1e-3, 1e-3), torch.bfloat16: (1.6e-2, 1.6e-2),
+                    **dict.fromkeys((torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64,
+                                     torch.uint16, torch.uint32, torch.uint64), (0.0, 0.0))}
+# Dtypes whose gradients the dtype sweep compares (float16/bfloat16: forward only), with their (rtol, atol).
+DTYPE_GRAD_TOLERANCES = {torch.float64: (1e-7, 1e-7), torch.complex128: (1e-7, 1e-7), torch.complex64: GRAD_TOL}
+DTYPE_SKIPS = {torch.complex32: "complex32 has no JAX dtype",
+               **dict.fromkeys((torch.float8_e4m3fn, torch.float8_e5m2, torch.float8_e4m3fnuz, torch.float8_e5m2fnuz),
+                               "float8 dtypes are not supported by jtorch")}
 
 
 @dataclasses.dataclass
@@ -159,9 +175,10 @@ def _numel(sample) -> int:
     return sum(t.numel() for t in _tensors((sample.input, *sample.args, sample.kwargs)))
 
 
-def small_samples(op, dtype: torch.dtype, max_samples: int) -> list:
-    """Up to ``max_samples`` of the op's sample inputs whose tensors hold at most MAX_SAMPLE_NUMEL elements."""
-    grad = op.supports_autograd and dtype.is_floating_point
+def small_samples(op, dtype: torch.dtype, max_samples: int, grad: bool = True) -> list:
+    """Up to ``max_samples`` of the op's sample inputs whose tensors hold at most MAX_SAMPLE_NUMEL elements
+    (requiring grad when ``grad`` and the op and dtype support autograd)."""
+    grad = grad and op.supports_autograd and (dtype.is_floating_point or dtype.is_complex)
     kept = []
     for sample in op.sample_inputs("cpu", dtype, requires_grad=grad):
         if _numel(sample) <= MAX_SAMPLE_NUMEL:
@@ -181,11 +198,11 @@ def compare_vjp(t_outs: list, j_outs: list, t_leaves: list, j_leaves: list, tol,
                 reference: Callable[[list, list], list] | None = None) -> str:
     """Pull one random cotangent back through matching torch/jtorch outputs and compare the leaves' gradients.
 
-    Only float outputs that require grad in torch take part. 'n/a' when no such output or no leaf exists,
+    Only float and complex outputs that require grad in torch take part. 'n/a' when no such output or no leaf exists,
     else 'pass'; raises ``AssertionError`` on a mismatch (gradient paths ``grad[i]`` follow the leaf order).
     ``reference(positions, cotangents)``, when given, computes the expected gradients instead of torch's autograd.
     """
-    positions = [i for i, t in enumerate(t_outs) if t.requires_grad and t.dtype.is_floating_point]
+    positions = [i for i, t in enumerate(t_outs) if t.requires_grad and (t.dtype.is_floating_point or t.is_complex())]
     if not positions or not t_leaves:
         return "n/a"
     if len(j_leaves) != len(t_leaves) or len(j_outs) != len(t_outs):
@@ -258,11 +275,13 @@ def compare_grads(op, sample, t_args, t_kwargs, j_args, t_out, j_out, tol, refer
 
 
 def _pooled(fn: Callable, make_args: Callable[[], tuple], kwargs: dict, first: Any) -> torch.Tensor:
-    """The first output of ``first`` and of further calls of ``fn``, flattened, ~RANDOM_POOL_NUMEL values."""
-    values = [_as_torch(_tensors(first)[0]).double().flatten()]
+    """The first output of ``first`` and of further calls of ``fn``, flattened, ~RANDOM_POOL_NUMEL values.
+
+    Each output is copied: an in-place sampler returns its input, which the next call overwrites."""
+    values = [_as_torch(_tensors(first)[0]).to(torch.float64, copy=True).flatten()]
     calls = min(20, math.ceil(RANDOM_POOL_NUMEL / max(values[0].numel(), 1)))
     for _ in range(calls - 1):
-        values.append(_as_torch(_tensors(fn(*make_args(), **kwargs))[0]).double().flatten())
+        values.append(_as_torch(_tensors(fn(*make_args(), **kwargs))[0]).to(torch.float64, copy=True).flatten())
     return torch.cat(values)
 
 
@@ -280,11 +299,13 @@ def compare_distribution(actual: torch.Tensor, expected: torch.Tensor, sigmas: f
 
 
 def run_sample(op, fn: Callable, sample, *, random: bool, shape_only: bool, tol,
-               pool: bool = False, grad_reference: str | None = None, grad_tol=GRAD_TOL) -> SampleResult | None:
+               pool: bool = False, grad_reference: str | None = None, grad_tol=GRAD_TOL,
+               grad: bool = True, per_dtype: dict | None = None) -> SampleResult | None:
     """Run one sample through torch and jtorch; None when PyTorch itself rejects the sample.
 
-    With ``random``, values are not compared; with ``pool`` too, their distributions are. ``grad_reference``: see
-    ``compare_grads``; ``grad_tol`` the gradients' (rtol, atol).
+    With ``random``, values are not compared; with ``pool`` too, their distributions are. ``tol`` is the outputs'
+    (rtol, atol), ``per_dtype`` the tolerance of outputs of other dtypes (see ``assert_same``); ``grad_reference``:
+    see ``compare_grads``; ``grad_tol`` the gradients' (rtol, atol); without ``grad``, the forward only.
     """
     t_args = (sample.input, *sample.args)
     t_kwargs = dict(sample.kwargs)
@@ -298,13 +319,14 @@ def run_sample(op, fn: Callable, sample, *, random: bool, shape_only: bool, tol,
     except Exception as exc:  # noqa: BLE001  (any failure of the op is a result to report)
         return SampleResult("missing" if _is_missing(exc) else "fail", error=_first_line(exc))
     try:
-        assert_same(to_torch(j_out), t_out, rtol=tol[0], atol=tol[1], check_values=not (random or shape_only))
+        assert_same(to_torch(j_out), t_out, rtol=tol[0], atol=tol[1], check_values=not (random or shape_only),
+                    per_dtype=per_dtype)
         if random and pool and _tensors(t_out):
             compare_distribution(_pooled(fn, lambda: to_jtorch(t_args), j_kwargs, j_out),
                                  _pooled(rebind(op.op, torch), lambda: t_args, t_kwargs, t_out))
     except Exception as exc:  # noqa: BLE001
         return SampleResult("fail", error=_first_line(exc))
-    if random or shape_only or not op.supports_autograd:
+    if random or shape_only or not op.supports_autograd or not grad:
         return SampleResult("pass")
     try:
         return SampleResult("pass", compare_grads(op, sample, t_args, t_kwargs, j_args, t_out, j_out, grad_tol,
@@ -336,40 +358,52 @@ def summarize(key: str, results: list[SampleResult], dtype: str = "") -> OpResul
     return dataclasses.replace(base, status="pass_grad", forward="pass", grad="pass" if graded else "n/a")
 
 
-def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES) -> OpResult:
-    """Test one OpInfo against jtorch (catching every exception) and return its OpResult."""
+def run_op(op, max_samples: int = DEFAULT_MAX_SAMPLES, dtype: torch.dtype | None = None) -> OpResult:
+    """Test one OpInfo against jtorch (catching every exception) and return its OpResult.
+
+    Without ``dtype`` the samples are ``sample_dtype(op)``'s; with it, that dtype's, outputs compared within the
+    DTYPE_TOLERANCES of their dtype, gradients only for the dtypes of DTYPE_GRAD_TOLERANCES.
+    """
     key = op_key(op)
-    reason = _lookup(SKIPS, op)
+    name = "" if dtype is None else dtype_name(dtype)
+    dtypes_skipped, op_reason = _lookup(OP_DTYPE_SKIPS, op) or ((), None)
+    reason = _lookup(SKIPS, op) or DTYPE_SKIPS.get(dtype) or (op_reason if name in dtypes_skipped else None)
     if reason is not None:
-        return OpResult(key, "skipped", note=reason)
-    dtype = sample_dtype(op)
+        return OpResult(key, "skipped", note=reason, dtype=name)
     if dtype is None:
-        kind = "complex-only" if op.supported_dtypes("cpu") else "no CPU dtypes"
-        return OpResult(key, "skipped", note=f"no float32, integer or bool CPU dtype ({kind})")
+        dtype = sample_dtype(op)
+        if dtype is None:
+            kind = "complex-only" if op.supported_dtypes("cpu") else "no CPU dtypes"
+            return OpResult(key, "skipped", note=f"no float32, integer or bool CPU dtype ({kind})")
+        tol, grad_tol, grad = _lookup(TOLERANCES, op) or FORWARD_TOL, _lookup(GRAD_TOLERANCES, op) or GRAD_TOL, True
+        per_dtype = None
+    else:
+        tol, grad_tol = _lookup(TOLERANCES, op) or FORWARD_TOL, DTYPE_GRAD_TOLERANCES.get(dtype)
+        # an op's float32 tolerance holds for complex64 (float32 parts) too
+        grad, per_dtype = grad_tol is not None, {**DTYPE_TOLERANCES, torch.complex64: tol}
     fn = resolve(op)
     if fn is None:
-        return OpResult(key, "missing", forward="missing", note=f"jtorch has no {op.name}", dtype=str(dtype))
+        return OpResult(key, "missing", forward="missing", note=f"jtorch has no {op.name}", dtype=dtype_name(dtype))
     random_op, shape_only = _lookup(RANDOM_OPS, op) is not None, _lookup(SHAPE_ONLY_OPS, op) is not None
     random_sample = _lookup(RANDOM_SAMPLES, op) or (lambda sample: False)
-    tol = _lookup(TOLERANCES, op) or FORWARD_TOL
     grad_reference = (_lookup(GRAD_REFERENCES, op) or (None,))[0]
     results: list[SampleResult] = []
     start = time.perf_counter()
     try:
-        samples = small_samples(op, dtype, max_samples)
+        samples = small_samples(op, dtype, max_samples, grad)
     except Exception as exc:  # noqa: BLE001
-        return OpResult(key, "skipped", note=f"sample generation failed: {_first_line(exc)}")
+        return OpResult(key, "skipped", note=f"sample generation failed: {_first_line(exc)}", dtype=name)
     random = [random_op or random_sample(sample) for sample in samples]
     # the distribution is compared on the largest random sample
     largest = max((i for i in range(len(samples)) if random[i]), key=lambda i: _numel(samples[i]), default=-1)
     for i, sample in enumerate(samples):
         result = run_sample(op, fn, sample, random=random[i], shape_only=shape_only, tol=tol, pool=i == largest,
-                            grad_reference=grad_reference, grad_tol=_lookup(GRAD_TOLERANCES, op) or GRAD_TOL)
+                            grad_reference=grad_reference, grad_tol=grad_tol, grad=grad, per_dtype=per_dtype)
         if result is not None:
             results.append(result)
         if time.perf_counter() - start > OP_TIME_BUDGET_S:
             break
-    return summarize(key, results, str(dtype).rsplit(".", 1)[-1])
+    return summarize(key, results, dtype_name(dtype))
 
 
 def select_ops(names: Iterable[str] | None = None, indices: bool = False) -> list:
@@ -436,6 +470,32 @@ def run_sweep(names: Iterable[str] | None = None, max_samples: int = DEFAULT_MAX
     return run_isolated(select_ops(names), lambda op: run_op(op, max_samples), line)
 
 
+def dtype_cases(op, dtypes: Iterable[torch.dtype] | None = None) -> list[torch.dtype]:
+    """The CPU dtypes of ``op`` (those of ``dtypes`` when given) other than the one the float32 sweep measures."""
+    measured = sample_dtype(op)
+    wanted = None if dtypes is None else set(dtypes)
+    return sorted((d for d in op.supported_dtypes("cpu") if d != measured and (wanted is None or d in wanted)),
+                  key=dtype_name)
+
+
+def _run_dtype_chunk(cases: list[tuple[int, str]], max_samples: int) -> list[OpResult]:
+    from torch.testing._internal.common_methods_invocations import op_db
+    return run_isolated(cases, lambda case: run_op(op_db[case[0]], max_samples, getattr(torch, case[1])))
+
+
+def run_dtype_sweep(names: Iterable[str] | None = None, max_samples: int = DTYPE_MAX_SAMPLES, progress: bool = False,
+                    jobs: int = 1, dtypes: Iterable[torch.dtype] | None = None) -> list[OpResult]:
+    """Every selected OpInfo in each dtype of ``dtype_cases`` (one OpResult per op and dtype), in ``jobs`` worker
+    processes when above 1."""
+    from torch.testing._internal.common_methods_invocations import op_db
+    line = (lambda r: f"{r.op:55s} {r.dtype:10s} {r.status:12s} {r.note[:80]}") if progress else None
+    cases = [(i, dtype_name(d)) for i in select_ops(names, indices=True) for d in dtype_cases(op_db[i], dtypes)]
+    if jobs > 1:
+        return run_in_workers(functools.partial(_run_dtype_chunk, max_samples=max_samples), cases, jobs, line)
+    return _run_dtype_chunk(cases, max_samples) if line is None else \
+        run_isolated(cases, lambda c: _run_dtype_chunk([c], max_samples)[0], line)
+
+
 # ------------------------------------------------------------------ reporting
 
 def summary(results: list[OpResult], seconds: float | None = None) -> dict:
@@ -496,18 +556,89 @@ def write_reports(results: list[OpResult], stats: dict, directory: Path = REPORT
     return md, js
 
 
+def dtype_summary(results: list[OpResult], seconds: float | None = None) -> dict:
+    """``summary`` over all op x dtype cases, plus ``per_dtype``: the same counts for each dtype."""
+    by_dtype = collections.defaultdict(list)
+    for r in results:
+        by_dtype[r.dtype].append(r)
+    out = summary(results, seconds)
+    out = {"cases_total" if k == "ops_total" else k: v for k, v in out.items()}
+    out["per_dtype"] = {d: {k: v for k, v in summary(rs).items()
+                            if k in ("ops_total", "skipped", "missing", "fail", "pass_forward", "pass_forward_and_grad")}
+                        for d, rs in sorted(by_dtype.items())}
+    return out
+
+
+_STATUS_MARK = {"pass_grad": "ok", "pass_forward": "fwd", "fail": "FAIL", "missing": "miss", "skipped": "skip"}
+
+
+def write_dtype_reports(results: list[OpResult], stats: dict, directory: Path = REPORT_DIR) -> tuple[Path, Path]:
+    """Write ``opinfo_dtypes.md`` (per-dtype rates, op x dtype matrix, failures, skips) and ``opinfo_dtypes.json``
+    into ``directory``; return their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    md, js = directory / "opinfo_dtypes.md", directory / "opinfo_dtypes.json"
+    per = stats["per_dtype"]
+    dtypes = list(per)
+    tol = ", ".join(f"{dtype_name(d)} ({r}, {a})" for d, (r, a) in DTYPE_TOLERANCES.items())
+    grad_tol = ", ".join(f"{dtype_name(d)} ({r}, {a})" for d, (r, a) in DTYPE_GRAD_TOLERANCES.items())
+    lines = ["# jtorch against PyTorch's OpInfo database, every CPU dtype", "",
+             "Each OpInfo runs again in every CPU dtype it supports other than the one `opinfo.md` measures (float32, "
+             f"or an integer/bool dtype for ops without float32), on the first {DTYPE_MAX_SAMPLES} sample input(s) of "
+             f"each op and dtype. Forward (rtol, atol) by output dtype: {tol}; float32 outputs (of integer inputs) as "
+             "in `opinfo.md`. "
+             f"Gradients of one random cotangent are compared for {grad_tol}; float16 and bfloat16 are forward only. "
+             "A case is one op in one dtype; skipped cases count as not passed. Status marks: ok = forward (+ "
+             "gradient where compared) passes, fwd = forward passes but gradients differ, FAIL, miss (jtorch lacks "
+             "the op), skip (see the list below); a blank cell: the op does not support that dtype on CPU, or it is "
+             "the dtype of `opinfo.md`.", "",
+             *(f"- {k}: {v}" for k, v in stats.items() if k != "per_dtype"), "", "## Pass rate per dtype", "",
+             "| dtype | cases | forward passed | rate | forward + gradient passed | rate | fail | missing | skipped |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for d, c in per.items():
+        n = c["ops_total"]
+        lines.append(f"| {d} | {n} | {c['pass_forward']} | {100 * c['pass_forward'] / n:.1f}% | "
+                     f"{c['pass_forward_and_grad']} | {100 * c['pass_forward_and_grad'] / n:.1f}% | {c['fail']} | "
+                     f"{c['missing']} | {c['skipped']} |")
+    status = {(r.op, r.dtype): r.status for r in results}
+    ops = list(dict.fromkeys(r.op for r in results))
+    lines += ["", "## Most common failures", "", "| count | first error |", "|---|---|",
+              *(f"| {c} | {_md_cell(m)} |" for m, c in common_failures(results, 40)), "",
+              "## Failures", "", "| op | dtype | status | forward | grad | note |", "|---|---|---|---|---|---|",
+              *(f"| {r.op} | {r.dtype} | {r.status} | {r.forward} | {r.grad} | {_md_cell(r.note)} |" for r in results
+                if r.status in ("fail", "pass_forward", "missing")), "",
+              "## Skipped", "", "| op | dtype | reason |", "|---|---|---|",
+              *(f"| {r.op} | {r.dtype} | {_md_cell(r.note)} |" for r in results if r.status == "skipped"), "",
+              "## Per op and dtype", "", f"| op | {' | '.join(dtypes)} |", "|---" * (len(dtypes) + 1) + "|"]
+    lines += [f"| {op} | " + " | ".join(_STATUS_MARK.get(status.get((op, d)), "") for d in dtypes) + " |"
+              for op in ops]
+    md.write_text("\n".join(lines) + "\n")
+    js.write_text(json.dumps({"summary": stats, "common_failures": common_failures(results, 40),
+                              "cases": [dataclasses.asdict(r) for r in results]}, indent=1) + "\n")
+    return md, js
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", help="comma-separated OpInfo names (default: all)")
-    parser.add_argument("--max-samples", type=int, default=DEFAULT_MAX_SAMPLES)
+    parser.add_argument("--max-samples", type=int, default=None,
+                        help=f"samples per op (default {DEFAULT_MAX_SAMPLES}, dtype sweep {DTYPE_MAX_SAMPLES})")
     parser.add_argument("--progress", action="store_true", help="print each op's result as it finishes")
     parser.add_argument("--report-dir", type=Path, default=REPORT_DIR)
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="worker processes (default: one per core)")
+    parser.add_argument("--dtypes", nargs="?", const="all", default=None,
+                        help="run the dtype sweep instead (optionally only these comma-separated dtypes)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    results = run_sweep(args.ops.split(",") if args.ops else None, args.max_samples, args.progress, args.jobs)
-    stats = summary(results, time.perf_counter() - start)
-    write_reports(results, stats, args.report_dir)
+    names = args.ops.split(",") if args.ops else None
+    if args.dtypes is None:
+        results = run_sweep(names, args.max_samples or DEFAULT_MAX_SAMPLES, args.progress, args.jobs)
+        stats = summary(results, time.perf_counter() - start)
+        write_reports(results, stats, args.report_dir)
+    else:
+        dtypes = None if args.dtypes == "all" else [getattr(torch, d) for d in args.dtypes.split(",")]
+        results = run_dtype_sweep(names, args.max_samples or DTYPE_MAX_SAMPLES, args.progress, args.jobs, dtypes)
+        stats = dtype_summary(results, time.perf_counter() - start)
+        write_dtype_reports(results, stats, args.report_dir)
     for k, v in stats.items():
         print(f"{k}: {v}")
     print("most common failures:")

@@ -1,6 +1,6 @@
 """Run the compat suites and write their summary: ``README.md`` beside one page per suite.
 
-Suites: ``opinfo`` (PyTorch's OpInfo database), ``moduleinfo`` (its ModuleInfo database), ``optimizers``
+Suites: ``opinfo`` (PyTorch's OpInfo database), ``opinfo_dtypes`` (the same in every other CPU dtype), ``moduleinfo`` (its ModuleInfo database), ``optimizers``
 (torch.optim trajectories) and ``lr_schedulers`` (lr sequences). ``run_suite`` runs one and writes its page;
 ``summary_table`` renders the rows of the suites run as a Markdown table.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from . import lr_schedulers, moduleinfo, opinfo, optimizers
 from .opinfo import REPORT_DIR, run_isolated
 
-SUITES = ("opinfo", "moduleinfo", "optimizers", "lr_schedulers")
+SUITES = ("opinfo", "opinfo_dtypes", "moduleinfo", "optimizers", "lr_schedulers")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -58,6 +58,14 @@ def run_suite(name: str, directory: Path = REPORT_DIR, max_samples: int | None =
         paths = opinfo.write_reports(results, stats, directory)
         rows = [Row("OpInfo: forward", stats["ops_total"], stats["pass_forward"], stats["skipped"], paths[0]),
                 Row("OpInfo: forward + gradient", stats["ops_total"], stats["pass_forward_and_grad"],
+                    stats["skipped"], paths[0])]
+    elif name == "opinfo_dtypes":
+        results = opinfo.run_dtype_sweep(max_samples=max_samples or opinfo.DTYPE_MAX_SAMPLES, jobs=jobs)
+        stats = opinfo.dtype_summary(results, time.perf_counter() - start)
+        paths = opinfo.write_dtype_reports(results, stats, directory)
+        rows = [Row("OpInfo, other dtypes: forward", stats["cases_total"], stats["pass_forward"], stats["skipped"],
+                    paths[0]),
+                Row("OpInfo, other dtypes: forward + gradient", stats["cases_total"], stats["pass_forward_and_grad"],
                     stats["skipped"], paths[0])]
     elif name == "moduleinfo":
         results = moduleinfo.run_sweep(max_samples=max_samples or moduleinfo.DEFAULT_MAX_SAMPLES, jobs=jobs)
@@ -125,6 +133,9 @@ def write_readme(runs: list[SuiteRun], directory: Path) -> tuple[Path, list[Row]
              "- OpInfo: PyTorch's operator database, float32 samples (integer or bool where the op has no float32); "
              "an op passes forward when its outputs match torch on every sample, and forward + gradient when the "
              "input gradients of a random cotangent match too. Skip list: `compat/opinfo_skips.py`.",
+             "- OpInfo, other dtypes: the same ops in every other CPU dtype they support (float64, float16, bfloat16, "
+             "integers, bool, complex); a case is one op in one dtype, gradients compared in float64 and complex. "
+             "Per-dtype rates and tolerances on its page.",
              "- ModuleInfo: PyTorch's nn module database; a module passes when forward, gradients, state_dict, "
              "repr and train/eval all match on every sample. Skip list: `compat/moduleinfo_skips.py`.",
              "- Optimizers: every torch.optim optimizer and option combination, parameter trajectories against "

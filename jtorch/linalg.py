@@ -988,8 +988,10 @@ def matrix_power(A: Tensor, n: int, *, out=None) -> Tensor:
 
 
 def _matrix_exp(a):
-    flat = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])
-    return jax.vmap(jax.scipy.linalg.expm)(flat).reshape(a.shape)
+    # JAX's expm takes float32/64 and complex only: float16 and bfloat16 are computed in float32 and rounded
+    work = jnp.float32 if a.dtype in (jnp.float16, jnp.bfloat16) else a.dtype
+    flat = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:]).astype(work)
+    return jax.vmap(jax.scipy.linalg.expm)(flat).reshape(a.shape).astype(a.dtype)
 
 
 def matrix_exp(A: Tensor) -> Tensor:

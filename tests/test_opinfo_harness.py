@@ -138,6 +138,24 @@ def test_skip_list_and_reports(add_op, tmp_path):
     assert '"forward_pass_pct_not_skipped": 100.0' in js.read_text()
 
 
+def test_dtype_sweep_runs_other_dtypes_with_their_own_tolerances(add_op, tmp_path):
+    assert torch.float32 not in opinfo.dtype_cases(add_op)
+    assert opinfo.dtype_cases(add_op, [torch.int8, torch.float32]) == [torch.int8]
+    results = [opinfo.run_op(add_op, 1, d) for d in (torch.int8, torch.float64, torch.complex64, torch.complex32)]
+    assert [(r.dtype, r.status) for r in results] == [("int8", "pass_grad"), ("float64", "pass_grad"),
+                                                      ("complex64", "pass_grad"), ("complex32", "skipped")]
+    assert results[1].grad == "pass" and results[0].grad == "n/a"
+    stats = opinfo.dtype_summary(results)
+    assert stats["cases_total"] == 4 and stats["per_dtype"]["int8"]["pass_forward"] == 1
+    md, _ = opinfo.write_dtype_reports(results, stats, tmp_path)
+    text = md.read_text()
+    assert "| int8 | 1 | 1 | 100.0% | 1 | 100.0% | 0 | 0 | 0 |" in text and "| add | skip | ok | ok | ok |" in text
+    # an integer result must be equal: off by one fails where a float32 tolerance would let a large value pass
+    with pytest.raises(AssertionError):
+        assert_same(torch.tensor([10 ** 7 + 1]), torch.tensor([10 ** 7]), rtol=1.3e-6, atol=1e-5,
+                    per_dtype=opinfo.DTYPE_TOLERANCES)
+
+
 def test_random_samples_are_compared_by_distribution_and_the_others_by_value(monkeypatch):
     (sdpa,) = opinfo.select_ops(["nn.functional.scaled_dot_product_attention"])
     samples = opinfo.small_samples(sdpa, torch.float32, 4)

@@ -162,7 +162,9 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None) -> Tensor:
 
 
 def _addr(bias, a, b, beta, alpha, *, dtype, drop_input):
-    prod = jnp.outer(a, b).astype(dtype) * (1 if alpha is None else jnp.asarray(alpha).astype(dtype))
+    prod = jnp.outer(a, b).astype(dtype)
+    if alpha is not None:
+        prod = prod * jnp.asarray(alpha).astype(dtype)
     if drop_input:
         return jnp.broadcast_to(prod, jnp.broadcast_shapes(bias.shape, prod.shape))
     return (bias.astype(dtype) if beta is None else jnp.asarray(beta).astype(dtype) * bias.astype(dtype)) + prod
@@ -184,7 +186,12 @@ def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation over ``operands`` as described by ``equation``."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return apply(_einsum, *operands, static=(("equation", equation.replace(" ", "")),), name="EinsumBackward0")
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    d = operands[0].dtype if len(operands) == 1 else None
+    if d is not None and (d is dt.bool or d._kind in "iu") and arrow and set(lhs) - set(rhs) - {"."}:
+        operands = (operands[0].to(dt.int64),)  # one integer operand summed over a dim: torch.sum's int64
+    return apply(_einsum, *operands, static=(("equation", equation),), name="EinsumBackward0")
 
 
 def _tensordot(a, b, *, dims_a, dims_b, sum_a, sum_b):
@@ -239,6 +246,8 @@ def tensordot(a, b, dims=2, out=None) -> Tensor:
 
 
 def _kron(a, b):
+    if a.dtype == jnp.bool_ and b.dtype == jnp.bool_:  # a product of bools is their logical and
+        return jnp.kron(a.astype(jnp.int8), b.astype(jnp.int8)).astype(jnp.bool_)
     return jnp.kron(a, b)
 
 

@@ -14,12 +14,14 @@ from ._util import dims_tuple, float_dtype, np_dtype, result_dtype, write_out, w
 
 
 def _scan(fn):
-    """``fn(a, axis)`` on an array of any rank (a 0-d array is scanned as one element)."""
+    """``fn(a, axis)`` on an array of any rank (a 0-d array is scanned as one element); float16 and bfloat16 are
+    accumulated in float32 and rounded once, as PyTorch's CPU kernels do."""
     def run(a, *, dim, dtype):
-        a = a.astype(dtype)
+        acc = jnp.float32 if jnp.dtype(dtype) in (jnp.float16, jnp.bfloat16) else dtype
+        a = a.astype(dtype).astype(acc)
         if a.ndim == 0:
-            return fn(a.reshape(1), 0).reshape(())
-        return fn(a, dim)
+            return fn(a.reshape(1), 0).reshape(()).astype(dtype)
+        return fn(a, dim).astype(dtype)
     return run
 
 
@@ -39,6 +41,8 @@ def _cumulative(name: str, impl, *, integer_to_long: bool, float_only: bool = Fa
         if float_only and not (d.is_floating_point or d.is_complex):
             from .._tensor import scalar_type_name
             raise RuntimeError(f"\"{name}_out_cpu\" not implemented for '{scalar_type_name(d)}'")
+        if d is dt.bool:
+            raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
         static = (("dim", wrap_dim(dim, input.ndim)), ("dtype", np_dtype(d)))
         return write_out(apply(impl, input, static=static, name=_camel(name) + "Backward0"), out)
     op.__name__ = op.__qualname__ = name

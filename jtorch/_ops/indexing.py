@@ -41,10 +41,15 @@ def _advanced_index(a, *index_arrays, spec):
     return a[_key_from_spec(spec, index_arrays)]
 
 
+def _add_at(a, key, value):
+    """``a`` with ``value`` added at ``key`` (repeats accumulate); for bool, adding is a logical or."""
+    return a.at[key].max(value) if a.dtype == jnp.bool_ else a.at[key].add(value)
+
+
 def _index_put(a, value, *index_arrays, spec, accumulate):
     key = _key_from_spec(spec, index_arrays)
     value = jnp.asarray(value).astype(a.dtype)
-    return a.at[key].add(value) if accumulate else a.at[key].set(value)
+    return _add_at(a, key, value) if accumulate else a.at[key].set(value)
 
 
 VIEW_WRITERS[_basic_index] = lambda base, value, *, spec: base.at[_key_from_spec(spec, ())].set(value)
@@ -263,7 +268,7 @@ def _scatter_core(a, index, src, dim, reduce, include_self):
         return a.at[pos].set(src)
     if reduce in ("sum", "mean"):
         base = a if include_self else a.at[pos].set(0)
-        total = base.at[pos].add(src)
+        total = _add_at(base, pos, src)
         if reduce == "sum":
             return total
         count = (jnp.ones(a.shape, a.dtype) if include_self else jnp.ones(a.shape, a.dtype).at[pos].set(0))
@@ -601,7 +606,7 @@ def _put(a, index, source, *, accumulate):
     flat = a.reshape(-1)
     source = source.reshape(-1).astype(a.dtype)
     index = index.reshape(-1)
-    return (flat.at[index].add(source) if accumulate else flat.at[index].set(source)).reshape(a.shape)
+    return (_add_at(flat, index, source) if accumulate else flat.at[index].set(source)).reshape(a.shape)
 
 
 @register(inplace=True)

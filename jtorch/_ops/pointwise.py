@@ -340,13 +340,17 @@ def _abs(x):
 
 _unary_op("abs", _abs, aliases=("absolute",))
 _unary_op("neg", jnp.negative, aliases=("negative",), saves=False)
-_unary_op("sign", jnp.sign, saves=False)
-_unary_op("sgn", jnp.sign, saves=False)
+def _sign(x):
+    return x if x.dtype == jnp.bool_ else jnp.sign(x)  # the sign of a bool is itself
+
+
+_unary_op("sign", _sign, saves=False)
+_unary_op("sgn", _sign, saves=False)
 _unary_op("floor", jnp.floor, saves=False)
 _unary_op("ceil", jnp.ceil, saves=False)
 _unary_op("trunc", jnp.trunc, aliases=("fix",), saves=False)
 _unary_op("frac", lambda x: x - jnp.trunc(x), saves=False)
-_unary_op("square", jnp.square)
+_unary_op("square", lambda x: jnp.square(x.astype(jnp.int64) if x.dtype == jnp.bool_ else x))  # bool: int64
 _unary_op("positive", lambda x: x, saves=False)
 _unary_op("conj_physical", jnp.conj)
 # ops whose PyTorch backward reads their result, not their input (so the input may change in place meanwhile)

@@ -268,8 +268,18 @@ def _commit_inplace_no_grad(self, array) -> Tensor:
 
 Tensor._commit_inplace_no_grad = _commit_inplace_no_grad
 
-_inplace_sampler("uniform_", lambda key, shape, dtype, a=0.0, b=1.0:
-                 jax.random.uniform(key, shape, dtype, minval=a, maxval=b) if a != b else jnp.full(shape, a, dtype),
+def _uniform_ab(key, shape, dtype, a=0.0, b=1.0):
+    """Uniform on [a, b); complex: real and imaginary parts each uniform on [a, b)."""
+    if a == b:
+        return jnp.full(shape, a, dtype)
+    if jnp.issubdtype(dtype, jnp.complexfloating):
+        real = jnp.finfo(dtype).dtype
+        k1, k2 = jax.random.split(key)
+        return jax.lax.complex(jax.random.uniform(k1, shape, real, a, b), jax.random.uniform(k2, shape, real, a, b))
+    return jax.random.uniform(key, shape, dtype, minval=a, maxval=b)
+
+
+_inplace_sampler("uniform_", _uniform_ab,
                  host=lambda rng, shape, dtype, a=0.0, b=1.0:
                  np.asarray(rng.random(shape, dtype) * dtype.type(b - a) + dtype.type(a)))
 _inplace_sampler("normal_", lambda key, shape, dtype, mean=0.0, std=1.0:

@@ -23,7 +23,7 @@ def _rdims(dim, input: Tensor) -> tuple | None:
 
 
 def _sum(a, *, dims, keepdim, dtype):
-    return jnp.sum(a.astype(dtype), axis=dims, keepdims=keepdim)
+    return jnp.sum(a.astype(dtype), axis=dims, keepdims=keepdim, dtype=dtype)  # no widening of small integers
 
 
 def _sum_dtype(input: Tensor, dtype) -> dt.dtype:
@@ -51,7 +51,7 @@ def nansum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> T
 
 
 def _nansum(a, *, dims, keepdim, dtype):
-    return jnp.nansum(a.astype(dtype), axis=dims, keepdims=keepdim)
+    return jnp.nansum(a.astype(dtype), axis=dims, keepdims=keepdim, dtype=dtype)
 
 
 def _mean(a, *, dims, keepdim, dtype):
@@ -76,20 +76,20 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Ten
                            saves=False, name="MeanBackward0" if dims is None else "MeanBackward1"), out)
 
 
-def _nanmean(a, *, dims, keepdim):
-    return jnp.nanmean(a, axis=dims, keepdims=keepdim)
+def _nanmean(a, *, dims, keepdim, dtype):
+    return jnp.nanmean(a.astype(dtype), axis=dims, keepdims=keepdim)
 
 
 @register
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None) -> Tensor:
     """Mean ignoring NaN."""
-    _require_float(input, "nanmean", dtype)
-    return write_out(apply(_nanmean, input, static=(("dims", _rdims(dim, input)), ("keepdim", keepdim))),
-                     out)
+    d = _require_float(input, "nanmean", dtype)
+    return write_out(apply(_nanmean, input, static=(("dims", _rdims(dim, input)), ("keepdim", keepdim),
+                                                    ("dtype", np_dtype(d)))), out)
 
 
 def _prod(a, *, dims, keepdim, dtype):
-    return jnp.prod(a.astype(dtype), axis=dims, keepdims=keepdim)
+    return jnp.prod(a.astype(dtype), axis=dims, keepdims=keepdim, dtype=dtype)
 
 
 @register

@@ -259,6 +259,9 @@ def view_as_complex(input) -> Tensor:
         raise RuntimeError("Input tensor must have one or more dimensions")
     if input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
+    if input.dtype is dt.float16:
+        raise NotImplementedError("view_as_complex of a float16 tensor would be complex32, which jtorch lacks "
+                                  "(JAX has no complex32 dtype)")
     return make_view(input, _as_complex_view, (), "ViewAsComplexBackward0")
 
 
@@ -1337,6 +1340,8 @@ def sum_to_size(self, *size) -> Tensor:
     lead = self.ndim - len(shape)
     if lead < 0 or any(s != 1 and s != self.shape[lead + i] for i, s in enumerate(shape)):
         raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(self.shape)}}}.")
+    if not shape:
+        return self.sum()  # a 0-d target always sums, which promotes integer and bool to int64
     dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and self.shape[lead + i] != 1)
     out = self.sum(dims, keepdim=True) if dims else self
     return out.reshape(shape) if lead else out

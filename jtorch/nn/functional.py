@@ -15,7 +15,7 @@ from jax import lax
 from .. import _dtype as dt
 from .._ops._dispatch import apply
 from .._ops.normalization import native_layer_norm
-from .._ops._util import broadcast_shapes, host_checkable, np_dtype, wrap_dim
+from .._ops._util import broadcast_shapes, host_checkable, np_dtype, result_dtype, wrap_dim
 from .._ops.random import _gen
 from .._tensor import Tensor, scalar_type_name
 from ..autograd import grad_mode
@@ -978,6 +978,8 @@ def _mse(x, y):
 
 def _l1(x, y):
     d = x - y
+    if jnp.iscomplexobj(d):  # |d|, real, with gradient sgn(d) (0 where x == y)
+        return (d * jnp.conj(jnp.sign(d))).real
     return d * jnp.sign(d)  # gradient sign(d): 0 where x == y
 
 
@@ -1203,8 +1205,9 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor, full: bool = F
                                                             ("reduction", reduction)))
 
 
-def _margin_ranking(x1, x2, y, *, margin, reduction):
-    return _reduce(jnp.maximum(-y * (x1 - x2) + margin, 0), reduction)
+def _margin_ranking(x1, x2, y, *, margin, reduction, dtype):
+    # integer inputs: the product wraps in their dtype, the margin makes it float, as in PyTorch
+    return _reduce(jnp.maximum((-y * (x1 - x2)).astype(dtype) + margin, 0), reduction)
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0, size_average=None,
@@ -1215,8 +1218,9 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
     broadcast_shapes(target, broadcast_shapes(input1, input2))
+    d = result_dtype(input1, input2, target, float(margin))
     return apply(_margin_ranking, input1, input2, target, static=(("margin", float(margin)),
-                                                                  ("reduction", reduction)))
+                                                                  ("reduction", reduction), ("dtype", np_dtype(d))))
 
 
 def _hinge_embedding(x, y, *, margin, reduction):
@@ -1263,9 +1267,14 @@ def _lengths(value) -> list:
     return [int(value)] if isinstance(value, int) else [int(v) for v in value]
 
 
-def _cosine_embedding(x1, x2, y, *, margin, reduction):
+def _cosine_embedding(x1, x2, y, *, margin, reduction, dtype):
     eps = 1e-12
-    cos = (x1 * x2).sum(-1) / jnp.sqrt(((x1 * x1).sum(-1) + eps) * ((x2 * x2).sum(-1) + eps))
+    # integer and bool inputs: products in their dtype, sums in int64, the rest in the default float dtype
+    acc = None if jnp.issubdtype(jnp.result_type(x1, x2), jnp.inexact) else jnp.int64
+
+    def dot(u, v):
+        return (u * v).sum(-1, dtype=acc).astype(dtype)
+    cos = dot(x1, x2) / jnp.sqrt((dot(x1, x1) + eps) * (dot(x2, x2) + eps))
     loss = jnp.where(y == 1, 1 - cos, 0) + jnp.where(y == -1, jnp.maximum(cos - margin, 0), 0)
     return _reduce(loss, reduction)
 
@@ -1274,8 +1283,9 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
                           reduce=None, reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1."""
     reduction = _reduction(reduction, size_average, reduce)
+    d = result_dtype(input1, input2, 1e-12)
     return apply(_cosine_embedding, input1, input2, target, static=(("margin", float(margin)),
-                                                                    ("reduction", reduction)))
+                                                                    ("reduction", reduction), ("dtype", np_dtype(d))))
 
 
 def _multi_margin(x, y, w, *, p, margin, reduction):
@@ -1301,9 +1311,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                                                                ("reduction", reduction)))
 
 
-def _triplet(a, pos, neg, *, margin, p, eps, swap, reduction):
+def _triplet(a, pos, neg, *, margin, p, eps, swap, reduction, dtype):
     def dist(u, v):
-        return jnp.sum(jnp.abs(u - v + eps) ** p, axis=-1) ** (1.0 / p)
+        return jnp.sum(jnp.abs((u - v).astype(dtype) + eps) ** p, axis=-1) ** (1.0 / p)
     d_pos, d_neg = dist(a, pos), dist(a, neg)
     if swap:
         d_neg = jnp.minimum(d_neg, dist(pos, neg))
@@ -1315,9 +1325,10 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
                         reduction: str = "mean") -> Tensor:
     """max(d(a, p) - d(a, n) + margin, 0) with p-norm distances."""
     reduction = _reduction(reduction, size_average, reduce)
+    d = result_dtype(anchor, positive, negative, float(eps))
     return apply(_triplet, anchor, positive, negative, static=(("margin", float(margin)), ("p", float(p)),
                                                                ("eps", float(eps)), ("swap", bool(swap)),
-                                                               ("reduction", reduction)))
+                                                               ("reduction", reduction), ("dtype", np_dtype(d))))
 
 
 # ====================================================================== embeddings, padding, resampling, distances
@@ -1522,8 +1533,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     return apply(_cosine_similarity, x1, x2, static=(("dim", wrap_dim(dim, ndim)), ("eps", float(eps))))
 
 
-def _pairwise_distance(x1, x2, *, p, eps, keepdim):
-    d = jnp.abs(x1 - x2 + eps)
+def _pairwise_distance(x1, x2, *, p, eps, keepdim, dtype):
+    d = jnp.abs((x1 - x2).astype(dtype) + eps)  # integer inputs: the difference wraps, as in PyTorch
     axis = -1 if max(x1.ndim, x2.ndim) else None
     if p == math.inf:
         return d.max(axis, keepdims=keepdim)
@@ -1534,7 +1545,9 @@ def _pairwise_distance(x1, x2, *, p, eps, keepdim):
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     """||x1 - x2 + eps||_p over the last dim."""
-    return apply(_pairwise_distance, x1, x2, static=(("p", float(p)), ("eps", float(eps)), ("keepdim", bool(keepdim))))
+    d = result_dtype(x1, x2, float(eps))
+    return apply(_pairwise_distance, x1, x2, static=(("p", float(p)), ("eps", float(eps)), ("keepdim", bool(keepdim)),
+                                                     ("dtype", np_dtype(d))))
 
 
 @lru_cache(maxsize=None)

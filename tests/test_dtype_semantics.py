@@ -1,0 +1,118 @@
+"""Dtype semantics found wrong by the OpInfo dtype sweep (compat/reports/opinfo_dtypes.md), against real PyTorch:
+result dtypes, integer and bool arithmetic, reduced precision and complex inputs."""
+import numpy as np
+import pytest
+
+from _compare import assert_same, check
+
+B = np.array([True, False, True])
+
+
+@pytest.mark.parametrize("alpha, beta", [(1, 1), (2, 3), (True, False)])
+def test_addr_of_bool_stays_bool(alpha, beta):
+    check(lambda lib, v, w: lib.addr(lib.ones(3, 2, dtype=lib.bool), v, w, alpha=alpha, beta=beta), B, B[:2],
+          raises=False)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "int16", "uint8", "float16"])
+def test_sum_to_size_of_a_scalar_target_sums_and_promotes(dtype):
+    assert_same(lambda lib: lib.ones((), dtype=getattr(lib, dtype)).sum_to_size(()))
+    assert_same(lambda lib: lib.ones(2, 3, dtype=getattr(lib, dtype)).sum_to_size(2, 3))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_uniform_fills_real_and_imaginary_parts(dtype):
+    def case(lib):
+        x = lib.zeros(4000, dtype=getattr(lib, dtype)).uniform_(2, 3)
+        parts = (x.real, x.imag)
+        return x.dtype, [bool((p >= 2).all() and (p < 3).all()) for p in parts], [round(float(p.mean()), 1)
+                                                                                 for p in parts]
+    assert_same(case)
+
+
+@pytest.mark.parametrize("op", ["sum", "nansum", "prod", "cumsum", "cumprod"])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "bool"])
+def test_integer_reductions_with_a_dtype_wrap_in_that_dtype(op, dtype):
+    def case(lib):
+        x = lib.tensor([100, 100, 7], dtype=lib.int16)
+        d = getattr(lib, dtype)
+        args = (0,) if op.startswith("cum") else ()
+        return getattr(lib, op)(x.to(d), *args), getattr(lib, op)(x, *args, dtype=d)
+    check(case)  # a scan into bool raises
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod", "logcumsumexp"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_reduced_precision_scans_accumulate_in_float32(op, dtype):
+    assert_same(lambda lib: getattr(lib, op)(lib.full((3000,), 1.001 if op == "cumprod" else 0.1,
+                                                      dtype=getattr(lib, dtype)), 0),
+                rtol=1e-3 if op == "cumprod" else 0, atol=0)  # a product's rounding depends on its order
+
+
+def test_nanmean_honours_its_dtype():
+    assert_same(lambda lib: lib.nanmean(lib.tensor([1.0, float("nan"), 2.0]), dtype=lib.float64))
+
+
+I8 = np.array([[3, -2, 5], [1, 0, -4]], dtype=np.int8)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_losses_of_integer_inputs_are_float32(reduction, dtype):
+    def case(lib, a, b, c):
+        f = lib.nn.functional
+        return (f.margin_ranking_loss(a, b, c, margin=0.5, reduction=reduction),
+                f.triplet_margin_loss(a, b, c, reduction=reduction),
+                f.triplet_margin_with_distance_loss(a, b, c, reduction=reduction),
+                f.pairwise_distance(a, b), f.cosine_embedding_loss(a, b, c[:, 0], reduction=reduction))
+    check(case, I8.astype(dtype), I8[::-1].astype(dtype), np.sign(I8).astype(dtype), raises=False)
+
+
+B2 = np.array([[True, False, True], [False, False, True]])
+
+
+@pytest.mark.parametrize("equation", ["ij->i", "ij->", "ij->ji", "ii->i"])
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.bool_])
+def test_einsum_of_one_integer_operand_sums_in_int64(equation, dtype):
+    x = np.array([[100, 100, 3], [7, 100, 9]])[:, :2 if equation == "ii->i" else 3]
+    check(lambda lib, a: lib.einsum(equation, a), x.astype(dtype), raises=False)
+
+
+def test_sign_and_square_of_bool():
+    check(lambda lib, b: (lib.sign(b), lib.sgn(b), lib.square(b)), B2, raises=False)
+
+
+def test_accumulating_writes_into_bool_are_a_logical_or():
+    def case(lib, b):
+        idx = lib.tensor([0, 0, 1])
+        src = lib.tensor([[True, False, False], [False, False, True], [True, True, False]])
+        return (b.index_add(0, idx[:2], src[:2]), b.scatter_add(0, idx[None, :].expand(2, 3), src[:2]),
+                b.clone().put_(lib.tensor([0, 0, 5]), src[0], accumulate=True),
+                b.clone().index_put_((idx,), src, accumulate=True), lib.kron(b, b[:, :2]))
+    check(case, B2, raises=False)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_l1_loss_of_complex_is_the_real_modulus(reduction):
+    x = np.array([1 + 2j, -3 + 0.5j, 2 - 1j], dtype=np.complex64)
+    y = np.array([0.5 - 1j, -3 + 0.5j, 1 + 1j], dtype=np.complex64)
+    check(lambda lib, a, b: lib.nn.functional.l1_loss(a, b, reduction=reduction), x, y, grad=True, raises=False)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_matrix_exp_in_reduced_precision_is_float32_rounded(dtype):
+    # torch's own float16/bfloat16 matrix_exp returns nan/inf on CPU: the reference is its float32 one, rounded
+    import torch
+
+    import jtorch
+    a = [[0.5, -1.0, 0.25], [0.1, 0.2, -0.3], [1.0, 0.0, 0.4]]
+    got = jtorch.linalg.matrix_exp(jtorch.tensor(a, dtype=getattr(jtorch, dtype)))
+    want = torch.linalg.matrix_exp(torch.tensor(a)).to(getattr(torch, dtype))
+    assert str(got.dtype) == str(want.dtype)
+    torch.testing.assert_close(torch.tensor(got.float().numpy()), want.float(), rtol=1.6e-2, atol=1.6e-2)
+
+
+def test_view_as_complex_of_float16_says_what_is_missing():
+    import jtorch
+    with pytest.raises(NotImplementedError, match="complex32"):
+        jtorch.view_as_complex(jtorch.zeros(3, 2, dtype=jtorch.float16))
