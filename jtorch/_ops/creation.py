@@ -194,9 +194,13 @@ def _filled(shape: tuple, value, dtype: dt.dtype | None, device, requires_grad: 
 
 
 def _make_sized_factory(name: str, value):
-    def factory(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-                memory_format=None, generator=None, names=None):
-        result = _filled(_size_args(size), value, dtype, device, requires_grad)
+    def factory(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+                pin_memory=False, memory_format=None, generator=None, names=None):
+        if size is not None:
+            if sizes:
+                raise TypeError(f"{name}() got multiple values for argument 'size'")
+            sizes = (size,)
+        result = _filled(_size_args(sizes), value, dtype, device, requires_grad)
         return write_out(result, out)
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = f"A tensor of the given size filled with {value} (``empty`` gives zeros)."
