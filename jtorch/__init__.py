@@ -34,7 +34,7 @@ from . import serialization
 from .serialization import load, save
 from ._runner import install_as_torch
 from . import linalg, fft, special, nn, optim, cpu, cuda, accelerator, backends, distributed
-from . import masked, signal
+from . import masked, signal, distributions
 from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
 from ._compile import compile
