@@ -375,3 +375,22 @@ def test_categorical_sample_shape_and_support():
     draws = jtorch.distributions.Categorical(probs).sample((200,))
     assert draws.shape == (200, 2) and draws.dtype == jtorch.int64
     assert bool((draws[:, 0] == 1).all()) and set(draws[:, 1].tolist()) == {0, 2}
+
+
+def test_fake_data_images_are_fixed_per_index():
+    """dcgan/main.py's ``--dataset fake``: FakeData of (C, H, W) images through transforms, DataLoader batches."""
+    from jtorch.vision import datasets, transforms
+    dataset = datasets.FakeData(size=6, image_size=(3, 8, 8), num_classes=4, transform=transforms.ToTensor())
+    image, label = dataset[2]
+    assert image.shape == (3, 8, 8) and image.dtype == jtorch.float32 and 0 <= label < 4
+    assert bool((dataset[2][0] == image).all()) and not bool((dataset[3][0] == image).all())
+    assert datasets.FakeData(size=2, image_size=(1, 5, 4))[0][0].size == (4, 5)
+    batch, labels = next(iter(jtorch.utils.data.DataLoader(dataset, batch_size=4)))
+    assert batch.shape == (4, 3, 8, 8) and labels.dtype == jtorch.int64
+    with pytest.raises(IndexError):
+        dataset[6]
+
+
+def test_device_flags_match_torch():
+    for name in ("is_cuda", "is_cpu", "is_xpu", "is_mps", "is_sparse"):
+        assert getattr(jtorch.ones(2), name) == getattr(torch.ones(2), name), name
