@@ -43,7 +43,7 @@ def mnist_cnn(lib):
             super().__init__()
             self.conv1, self.conv2 = nn.Conv2d(1, 4, 3, 1), nn.Conv2d(4, 8, 3, 1)
             self.dropout = nn.Dropout(0.0)
-            self.fc1, self.fc2 = nn.Linear(8 * 4 * 4, 16), nn.Linear(16, 10)
+            self.fc1, self.fc2 = nn.Linear(8 * 2 * 2, 16), nn.Linear(16, 10)
 
         def forward(self, x):
             x = F.max_pool2d(F.relu(self.conv2(F.relu(self.conv1(x)))), 2)
@@ -53,7 +53,7 @@ def mnist_cnn(lib):
     model = _fill(lib, Net())
     opt = lib.optim.Adadelta(model.parameters(), lr=1.0)
     sched = lib.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)
-    x, y = lib.from_numpy(_normal((6, 1, 12, 12))), lib.from_numpy(_labels(6, 10))
+    x, y = lib.from_numpy(_normal((6, 1, 8, 8))), lib.from_numpy(_labels(6, 10))
     losses = []
     for _ in range(2):
         opt.zero_grad()
@@ -77,11 +77,11 @@ def sine_lstm_lbfgs(lib):
     class Sequence(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm1, self.lstm2, self.linear = nn.LSTMCell(1, 8), nn.LSTMCell(8, 8), nn.Linear(8, 1)
+            self.lstm1, self.lstm2, self.linear = nn.LSTMCell(1, 4), nn.LSTMCell(4, 4), nn.Linear(4, 1)
 
         def forward(self, input, future=0):
             outputs, n = [], input.size(0)
-            h1, c1, h2, c2 = (lib.zeros(n, 8, dtype=lib.double) for _ in range(4))
+            h1, c1, h2, c2 = (lib.zeros(n, 4, dtype=lib.double) for _ in range(4))
             for step in input.split(1, dim=1):
                 h1, c1 = self.lstm1(step, (h1, c1))
                 h2, c2 = self.lstm2(h1, (h2, c2))
@@ -94,7 +94,7 @@ def sine_lstm_lbfgs(lib):
                 outputs.append(output)
             return lib.cat(outputs, dim=1)
 
-    t = np.arange(9) + _labels((3, 1), 40, seed=4)
+    t = np.arange(6) + _labels((3, 1), 40, seed=4)
     data = lib.from_numpy(np.sin(t / 5.0))
     seq = _fill(lib, Sequence().double())
     opt, crit, losses = lib.optim.LBFGS(seq.parameters(), lr=0.8, max_iter=2), nn.MSELoss(), []
@@ -116,7 +116,7 @@ def rnn_language_model(lib, kind):
     """word_language_model/model.py RNNModel: embedding, LSTM/GRU, tied-free decoder; clip_grad_norm_ and the
     hand-written SGD step ``p.data.add_(p.grad, alpha=-lr)`` of word_language_model/main.py, hidden state detached."""
     nn = lib.nn
-    vocab, bptt, batch = 12, 4, 3
+    vocab, bptt, batch = 12, 3, 3
 
     class RNNModel(nn.Module):
         def __init__(self):
