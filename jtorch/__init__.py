@@ -33,8 +33,8 @@ from ._tensor_str import get_printoptions, printoptions, set_printoptions
 from . import serialization
 from .serialization import load, save
 from ._runner import install_as_torch
-from . import linalg, fft, special, nn, optim, cpu, cuda, backends, distributed
-from . import masked, signal
+from . import linalg, fft, special, nn, optim, cpu, cuda, accelerator, backends, distributed
+from . import masked, signal, distributions
 from . import utils
 from .utils import data as _data  # noqa: F401  (torch.utils.data)
 from ._compile import compile

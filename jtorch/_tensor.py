@@ -351,6 +351,8 @@ class Tensor:
     is_sparse = False
     is_quantized = False
     is_meta = False
+    is_xpu = False
+    is_mps = False
     is_mkldnn = False
     is_nested = False
     layout = "torch.strided"

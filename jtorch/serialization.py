@@ -340,6 +340,21 @@ def clear_safe_globals() -> None:
     _user_safe_globals.clear()
 
 
+class safe_globals:
+    """Context manager: ``add_safe_globals(safe_globals)`` inside the block, the previous allow-list after it."""
+
+    def __init__(self, safe_globals: list) -> None:
+        self.safe_globals, self.previous = safe_globals, None
+
+    def __enter__(self) -> None:
+        self.previous = dict(_user_safe_globals)
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc) -> None:
+        _user_safe_globals.clear()
+        _user_safe_globals.update(self.previous)
+
+
 def _torch_global(module: str, name: str):
     """The jtorch object behind a global of PyTorch's that a weights-only file may name, or None."""
     import codecs

@@ -30,15 +30,15 @@ def test_script_sees_jtorch_as_torch_with_argv_and_main(tmp_path):
 
 
 def test_missing_torch_submodule_names_itself(tmp_path):
-    result = run_script(tmp_path, "import torch.distributions\n")
+    result = run_script(tmp_path, "import torch.fx\n")
     assert result.returncode != 0
-    assert "ModuleNotFoundError: jtorch does not provide 'torch.distributions'" in result.stderr
+    assert "ModuleNotFoundError: jtorch does not provide 'torch.fx'" in result.stderr
 
 
 def test_missing_submodule_in_from_import_names_itself(tmp_path):
     """`from torch import x` / `from torchvision import x` name the torch module, like `import torch.x` does."""
     result = run_script(tmp_path, """
-        for statement in ("from torch import distributions", "from torchvision import io",
+        for statement in ("from torch import fx", "from torchvision import io",
                           "from torch.nn import no_such_module"):
             try:
                 exec(statement)
@@ -48,7 +48,7 @@ def test_missing_submodule_in_from_import_names_itself(tmp_path):
         print(nn.__name__, optim.__name__, Tensor.__name__)
     """)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["torch.distributions", "torchvision.io", "torch.nn.no_such_module",
+    assert result.stdout.split() == ["torch.fx", "torchvision.io", "torch.nn.no_such_module",
                                      "jtorch.nn", "jtorch.optim", "Tensor"]
 
 

@@ -64,6 +64,12 @@ def mm(input, mat2, *, out=None) -> Tensor:
     return matmul(input, mat2, out=out)
 
 
+@register(method=False)
+def spmm(input, mat2) -> Tensor:
+    """Product of two matrices, ``(n, m) @ (m, p)``; PyTorch allows a sparse ``input``, jtorch tensors are dense."""
+    return mm(input, mat2)
+
+
 @register
 def bmm(input, mat2, *, out=None) -> Tensor:
     """Batched product of ``(b, n, m)`` and ``(b, m, p)``."""

@@ -2,6 +2,7 @@
 eye, the ``*_like`` functions and the ``Tensor.new_*`` methods."""
 from __future__ import annotations
 
+import collections
 import functools
 import math
 import numbers
@@ -70,7 +71,7 @@ def _infer_dtype(data) -> dt.dtype | None:
             kinds.add("f")
         elif isinstance(x, numbers.Complex):
             kinds.add("c")
-        elif isinstance(x, (list, tuple)):
+        elif isinstance(x, _SEQUENCES):
             for item in x:
                 walk(item)
         else:
@@ -89,19 +90,23 @@ def _infer_dtype(data) -> dt.dtype | None:
     return result
 
 
+# Python containers that torch.tensor reads as nested sequences.
+_SEQUENCES = (list, tuple, collections.deque)
+
+
 def _nested_to_numpy(data, np_dtype):
     if isinstance(data, Tensor):
         return np.asarray(data.detach().numpy(), dtype=np_dtype)
-    if isinstance(data, (list, tuple)):
+    if isinstance(data, _SEQUENCES):
         _check_rectangular(data)
-        if any(isinstance(x, (Tensor, list, tuple, np.ndarray)) for x in data):
+        if any(isinstance(x, (Tensor, np.ndarray) + _SEQUENCES) for x in data):
             parts = [_nested_to_numpy(x, np_dtype) for x in data]
             return np.stack(parts) if parts else np.zeros((0,), np_dtype)
     return np.asarray(data, dtype=np_dtype)
 
 
 def _check_rectangular(data, dim: int = 0) -> None:
-    lengths = [len(x) if isinstance(x, (list, tuple)) else None for x in data]
+    lengths = [len(x) if isinstance(x, _SEQUENCES) else None for x in data]
     seqs = [n for n in lengths if n is not None]
     if seqs and (len(seqs) != len(lengths) or len(set(seqs)) != 1):
         first = seqs[0]
@@ -194,9 +199,13 @@ def _filled(shape: tuple, value, dtype: dt.dtype | None, device, requires_grad: 
 
 
 def _make_sized_factory(name: str, value):
-    def factory(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-                memory_format=None, generator=None, names=None):
-        result = _filled(_size_args(size), value, dtype, device, requires_grad)
+    def factory(*sizes, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+                pin_memory=False, memory_format=None, generator=None, names=None):
+        if size is not None:
+            if sizes:
+                raise TypeError(f"{name}() got multiple values for argument 'size'")
+            sizes = (size,)
+        result = _filled(_size_args(sizes), value, dtype, device, requires_grad)
         return write_out(result, out)
     factory.__name__ = factory.__qualname__ = name
     factory.__doc__ = f"A tensor of the given size filled with {value} (``empty`` gives zeros)."

@@ -193,7 +193,7 @@ def _randint_sampler(low, high):
 
 
 @register(method=False)
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+def randint(low=None, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False, pin_memory=False) -> Tensor:
     """Integers uniform on [low, high) (``randint(high, size)`` also accepted); int64 by default."""
     if size is None:
@@ -201,8 +201,11 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
             low, high, size = 0, low, high
         else:
             raise TypeError("randint() missing 1 required positional arguments: \"size\"")
+    elif high is None:
+        low, high = 0, low
     if high is None:
         raise TypeError("randint() missing 1 required positional arguments: \"high\"")
+    low = 0 if low is None else low
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     return _sample(_randint_sampler(int(low), int(high)), _size_args((size,)), dtype or dt.int64, device,

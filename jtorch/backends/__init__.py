@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import types
 
-cudnn = types.SimpleNamespace(benchmark=False, deterministic=False, enabled=True, allow_tf32=True,
-                              is_available=lambda: False, version=lambda: None)
+from . import cudnn
 mps = types.SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
 cuda = types.SimpleNamespace(matmul=types.SimpleNamespace(allow_tf32=False), is_built=lambda: False)
