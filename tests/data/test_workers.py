@@ -18,9 +18,10 @@ X = np.arange(60, dtype=np.float32).reshape(20, 3)
 
 @pytest.fixture
 def deadline():
-    """Fail a test that takes longer than its bound (seconds) instead of hanging the suite."""
+    """Fail a test that takes longer than its bound (seconds) instead of hanging the suite. The default bound is
+    wide enough for a loaded machine and below the 30 s a missed DataLoader timeout would take (test_timeout)."""
     start = time.monotonic()
-    bound = {"s": 10.0}
+    bound = {"s": 20.0}
     yield bound
     assert time.monotonic() - start < bound["s"]
 
@@ -76,7 +77,6 @@ class Faulty(d.Dataset):
 
 
 def test_worker_exception_reraised_with_traceback(deadline):
-    deadline["s"] = 5
     with pytest.raises(ValueError) as info:
         list(d.DataLoader(Faulty(), batch_size=2, num_workers=2))
     text = str(info.value)
@@ -95,7 +95,6 @@ class Killer(d.Dataset):
 
 
 def test_killed_worker_raises_runtime_error(deadline):
-    deadline["s"] = 5
     with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"):
         list(d.DataLoader(Killer(), batch_size=2, num_workers=2))
 
@@ -111,7 +110,6 @@ class Healthy(d.Dataset):
 
 
 def test_worker_killed_from_outside(deadline):
-    deadline["s"] = 5
     it = iter(d.DataLoader(Healthy(), batch_size=1, num_workers=2, persistent_workers=True))
     next(it)
     for w in it._workers:
@@ -129,7 +127,6 @@ class Slow(d.Dataset):
 
 
 def test_timeout(deadline):
-    deadline["s"] = 5
     with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.5 seconds"):
         next(iter(d.DataLoader(Slow(), num_workers=1, timeout=0.5)))
 
@@ -185,13 +182,11 @@ class UsesJax(d.Dataset):
 
 @pytest.mark.parametrize("draw", [False, True])
 def test_jax_in_forked_worker_fails_fast(draw, deadline):
-    deadline["s"] = 5
     with pytest.raises(RuntimeError, match="cannot run JAX"):
         list(d.DataLoader(UsesJax(draw), num_workers=1))
 
 
 def test_breaking_out_early_does_not_hang(deadline):
-    deadline["s"] = 5
     for _ in range(3):
         for batch in tensor_loader(jtorch, num_workers=2, shuffle=True):
             break
