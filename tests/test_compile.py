@@ -217,6 +217,46 @@ def test_grads_of_fresh_argument_tensors_are_set_every_call():
     np.testing.assert_allclose(grads(torch, torch.compile), grads(reference, lambda f: f), rtol=1e-6)
 
 
+def _spent_losses(lib, compile_fn, retain_graph: bool):
+    """What a training step's returned loss shows over three calls (repr, requires_grad, grad_fn name), then the
+    outcome of a backward from the last one outside the step."""
+    lin = lib.nn.Linear(3, 2)
+    with lib.no_grad():
+        lin.weight.copy_(lib.linspace(-1.0, 1.0, 6).reshape(2, 3))
+        lin.bias.zero_()
+    opt = lib.optim.SGD(lin.parameters(), lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        loss = lin(x).pow(2).mean()
+        loss.backward(retain_graph=retain_graph)
+        opt.step()
+        return loss
+    fn = compile_fn(step)
+    seen = []
+    for i in range(3):
+        loss = fn(lib.ones(4, 3) * (i + 1))
+        seen.append((repr(loss), loss.requires_grad, loss.grad_fn.name()))
+    try:
+        loss.backward()
+    except Exception as e:  # noqa: BLE001 - the error is the outcome compared
+        return seen, (type(e).__name__, str(e))
+    return seen, "ok"
+
+
+def test_training_step_loss_keeps_its_spent_grad_fn_as_in_eager():
+    import torch as reference
+    want = _spent_losses(reference, lambda f: f, retain_graph=False)
+    assert _spent_losses(torch, torch.compile, retain_graph=False) == want
+    assert want[1][0] == "RuntimeError"  # backward through the graph a second time
+
+
+def test_backward_from_a_kept_graph_outside_the_step_says_it_is_not_supported():
+    seen, error = _spent_losses(torch, torch.compile, retain_graph=True)
+    assert [s[1:] for s in seen] == [(True, "MeanBackward0")] * 3
+    assert error[0] == "NotImplementedError" and "retain_graph=True" in error[1]
+
+
 def test_grad_slot_patterns_trace_once_each():
     fn = torch.compile(lambda x: model(x).sum().backward())
     model = nn.Linear(3, 2)

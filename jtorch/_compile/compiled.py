@@ -12,8 +12,9 @@ updated in place (accumulation), replaced by a new tensor (a gradient made after
 as the traced run did.
 
 Two kinds of program: a function that runs ``backward`` (a training step) is one jitted program whose
-changed state is donated and whose outputs come back detached; any other function (a forward) is recorded
-as a single differentiable op, so gradients flow through it to parameters and inputs.
+changed state is donated and whose outputs keep the name of their spent grad_fn (a backward from one fails as
+through a freed graph); any other function (a forward) is recorded as a single differentiable op, so gradients
+flow through it to parameters and inputs.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from jax.extend import core as jax_core
 from .._tensor import Tensor
 from ..amp import autocast_mode
 from ..autograd import grad_mode
+from ..autograd.graph import FREED_GRAPH_MESSAGE, Node
 from . import capture as cap_mod
 from .errors import TracedValueError, raise_host_read_in_trace
 
@@ -55,8 +57,9 @@ class _Program:
         self.inputs = inputs              # state boxes whose arrays are read
         self.scalar_slots = scalar_slots  # (container, key) hyperparameters passed as float64 scalars
         self.out_tree = out_tree
-        self.out_kinds = out_kinds        # per output leaf: ("tensor", requires_grad) or ("const", value)
+        self.out_kinds = out_kinds        # per output leaf: ("tensor", requires_grad, spent) or ("const", value)
         self.out_requires = [kind[1] for kind in out_kinds if kind[0] == "tensor"]
+        self.out_spent = [kind[2] for kind in out_kinds if kind[0] == "tensor"]
         self.rebind = rebind              # boxes given a new array by each call, in output order
         # each version counter once (views share their base's), and the views to mark as up to date
         self.counters = list({id(t._version_counter): t._version_counter for t in rebind}.values())
@@ -103,7 +106,8 @@ class _Program:
             new_arrays = [r._array for r in results[n_outs:]]
         else:
             arrays = self.jitted(*self.input_arrays(arg_tensors, leaves))
-            outs = [Tensor._make(a) for a in arrays[:n_outs]]
+            outs = [Tensor._make(a) if spent is None else _SpentBackward.output(a, *spent)
+                    for a, spent in zip(arrays[:n_outs], self.out_spent)]
             new_arrays = arrays[n_outs:]
         self._rebind(new_arrays)
         n_rebound = len(self.rebind)
@@ -402,6 +406,54 @@ class CompiledFunction:
         return program
 
 
+def _spent_graph(t: Tensor, differentiable: bool) -> tuple | None:
+    """For an output of a program that ran backward: ``(grad_fn name, whether backward freed it)`` when the
+    traced output had a grad_fn, else None."""
+    if differentiable or t.grad_fn is None:
+        return None
+    return t.grad_fn.name(), _reaches_freed_node(t.grad_fn)
+
+
+def _reaches_freed_node(root: Node) -> bool:
+    """Whether a backward from ``root`` would meet a node whose saved tensors a backward has freed."""
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "released", False):
+            return True
+        for nxt, _ in node.next_edges:
+            if nxt is not None and id(nxt) not in seen:
+                seen.add(id(nxt))
+                stack.append(nxt)
+    return False
+
+
+class _SpentBackward(Node):
+    """The grad_fn of a compiled training step's output (its loss): named as in the traced run. The program
+    consumed the graph, so a backward from here fails as PyTorch's does through a freed graph."""
+
+    def __init__(self, name: str, freed: bool):
+        super().__init__((), 1)
+        self._name, self.freed = name, freed
+
+    @classmethod
+    def output(cls, array, name: str, freed: bool) -> Tensor:
+        t = Tensor._make(array, requires_grad=True)
+        t.grad_fn = cls(name, freed)
+        return t
+
+    def name(self) -> str:
+        return self._name
+
+    def apply(self, grad_outputs: list) -> tuple:
+        if self.freed:
+            raise RuntimeError(FREED_GRAPH_MESSAGE)
+        raise NotImplementedError(
+            "jtorch.compile: backward from the output of a compiled function that runs backward itself is not "
+            "supported when that output's graph was kept (retain_graph=True) or not used by the function's "
+            "backward; run that backward inside the compiled function")
+
+
 def _collect_outputs(result: list, boxes, inputs, cap, differentiable, layout, grad_leaves, starts,
                      grad_inputs) -> list:
     """The flat outputs of a traced run: returned tensors, changed boxes, escaped tensors, the leaves' new
@@ -413,8 +465,8 @@ def _collect_outputs(result: list, boxes, inputs, cap, differentiable, layout, g
     out = result.pop()
     out_leaves, out_tree = jax.tree_util.tree_flatten(out)
     arrays = [leaf._value for leaf in out_leaves if isinstance(leaf, Tensor)]
-    kinds = [("tensor", bool(differentiable and leaf.requires_grad)) if isinstance(leaf, Tensor) else ("const", leaf)
-             for leaf in out_leaves]
+    kinds = [("tensor", bool(differentiable and leaf.requires_grad), _spent_graph(leaf, differentiable))
+             if isinstance(leaf, Tensor) else ("const", leaf) for leaf in out_leaves]
     changed = []
     for t, a in zip(boxes, inputs):
         final = t._value
