@@ -23,7 +23,8 @@ def _unary(name: str, jfn, doc: str, differentiable: bool = True, single_double:
     CPU kernel does).
     """
     def impl(a, *, dtype):
-        return jfn(a.astype(dtype))
+        # float16/bfloat16 are computed in float32 and rounded once, as PyTorch's CPU kernels do
+        return jfn(a.astype(jnp.promote_types(dtype, jnp.float32))).astype(dtype)
     impl.__name__ = impl.__qualname__ = "special_" + name
 
     def op(input: Tensor, *, out: Tensor | None = None) -> Tensor:

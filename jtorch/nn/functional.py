@@ -791,7 +791,10 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
 
 def _rms_norm(x, w, *, n, eps):
     axes = tuple(range(x.ndim - n, x.ndim))
-    y = x * lax.rsqrt(jnp.mean(x * x, axis=axes, keepdims=True) + (jnp.finfo(x.dtype).eps if eps is None else eps))
+    # float16/bfloat16 are normalised in float32 (their squares overflow) and rounded once, as PyTorch does
+    xf = x.astype(jnp.promote_types(x.dtype, jnp.float32))
+    rstd = lax.rsqrt(jnp.mean(xf * xf, axis=axes, keepdims=True) + (jnp.finfo(x.dtype).eps if eps is None else eps))
+    y = (xf * rstd).astype(x.dtype)
     return y if w is None else y * w
 
 
