@@ -116,3 +116,48 @@ def test_view_as_complex_of_float16_says_what_is_missing():
     import jtorch
     with pytest.raises(NotImplementedError, match="complex32"):
         jtorch.view_as_complex(jtorch.zeros(3, 2, dtype=jtorch.float16))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_rms_norm_of_reduced_precision_squares_in_float32(dtype):
+    x = np.random.RandomState(0).randn(4, 5, 6).astype(np.float32) * 100  # x * x overflows float16
+    w = np.random.RandomState(1).randn(6).astype(np.float32)
+    tol = 1e-2 if dtype == "bfloat16" else 2e-3  # one rounding step apart at most
+    assert_same(lambda lib: lib.nn.functional.rms_norm(lib.tensor(x).to(getattr(lib, dtype)), (6,),
+                                                       lib.tensor(w).to(getattr(lib, dtype))).float(),
+                rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_special_ndtr_of_reduced_precision(dtype):
+    assert_same(lambda lib: lib.special.ndtr(lib.linspace(-4, 4, 33, dtype=getattr(lib, dtype))), rtol=0, atol=1e-3)
+
+
+@pytest.mark.parametrize("op", [lambda lib, a, b: a // b, lambda lib, a, b: a % b, lambda lib, a, b: lib.fmod(a, b),
+                                lambda lib, a, b: lib.remainder(a, b),
+                                lambda lib, a, b: lib.div(a, b, rounding_mode="trunc"),
+                                lambda lib, a, b: lib.div(a, b, rounding_mode="floor")])
+@pytest.mark.parametrize("divisor", [[1, 0], 0, [2, 3]])
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "float32"])
+def test_integer_division_by_zero_raises(op, divisor, dtype):
+    def case(lib):
+        a = lib.tensor([7, 9], dtype=getattr(lib, dtype))
+        return op(lib, a, lib.tensor(divisor, dtype=getattr(lib, dtype)) if isinstance(divisor, list) else divisor)
+    check(case)
+
+
+@pytest.mark.parametrize("op", ["lt", "le", "gt", "ge", "eq", "ne"])
+@pytest.mark.parametrize("other", [1, 1 + 1j, "real"])
+def test_order_comparisons_of_complex_raise(op, other):
+    def case(lib):
+        a = lib.tensor([1 + 1j, 2 - 1j])
+        return getattr(lib, op)(a, lib.tensor([1.0, 2.0]) if other == "real" else other), \
+            getattr(lib, op)(lib.tensor([1.0, 2.0]), a)
+    check(case)
+
+
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+@pytest.mark.parametrize("dtype", ["bool", "complex64"])
+@pytest.mark.parametrize("dim", [None, 0])
+def test_argmax_argmin_refuse_bool_and_complex(op, dtype, dim):
+    check(lambda lib: getattr(lib, op)(lib.tensor([1, 0, 1]).to(getattr(lib, dtype)), dim))

@@ -18,10 +18,10 @@ from ._util import check_broadcast, float_dtype, host_checkable, np_dtype, opera
 
 
 def _binary_op(name: str, jfn, *, aliases: tuple = (), inplace: bool = True, saves=True, int_to_float: bool = False,
-               divides: bool = False, doc: str = ""):
+               divides: bool = False, complex_ok: bool = True, doc: str = ""):
     """Register a binary pointwise op ``jfn``, computed in the operands' promoted dtype (a comparison returns
     bool). ``saves``: as for ``apply``, or a function of ``(input, other)`` giving it; ``divides``: an integer
-    division, which refuses a zero divisor."""
+    division, which refuses a zero divisor; without ``complex_ok`` complex operands raise."""
     def impl(a, b, *, dtype):
         return jfn(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
     impl.__name__ = impl.__qualname__ = name
@@ -33,6 +33,8 @@ def _binary_op(name: str, jfn, *, aliases: tuple = (), inplace: bool = True, sav
             compute = float_dtype(compute)
         if divides:
             _check_integer_divisor(other, compute)
+        if not complex_ok and compute.is_complex:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(compute)}'")
         result = apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(compute)),),
                        saves=saves(input, other) if callable(saves) else saves)
         return write_out(result, out)
@@ -231,12 +233,14 @@ def float_power_(self, exponent) -> Tensor:
 
 
 # ------------------------------------------------------------------ comparison (bool results)
-def _comparison(name: str, jfn, aliases=()):
-    return _binary_op(name, jfn, aliases=aliases, saves=False, doc=f"Elementwise ``{name}`` comparison; a bool tensor.")
+def _comparison(name: str, jfn, aliases=(), ordered: bool = True):
+    """``ordered``: an order comparison, which complex numbers lack."""
+    return _binary_op(name, jfn, aliases=aliases, saves=False, complex_ok=not ordered,
+                      doc=f"Elementwise ``{name}`` comparison; a bool tensor.")
 
 
-eq = _comparison("eq", jnp.equal)
-ne = _comparison("ne", jnp.not_equal, aliases=("not_equal",))
+eq = _comparison("eq", jnp.equal, ordered=False)
+ne = _comparison("ne", jnp.not_equal, aliases=("not_equal",), ordered=False)
 lt = _comparison("lt", jnp.less, aliases=("less",))
 le = _comparison("le", jnp.less_equal, aliases=("less_equal",))
 gt = _comparison("gt", jnp.greater, aliases=("greater",))
