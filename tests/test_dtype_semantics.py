@@ -161,3 +161,14 @@ def test_order_comparisons_of_complex_raise(op, other):
 @pytest.mark.parametrize("dim", [None, 0])
 def test_argmax_argmin_refuse_bool_and_complex(op, dtype, dim):
     check(lambda lib: getattr(lib, op)(lib.tensor([1, 0, 1]).to(getattr(lib, dtype)), dim))
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "amax", "amin"])
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_of_bool_and_small_integers(reduce, dtype, include_self):
+    x = np.random.RandomState(0).randint(0, 4, (4, 3))
+    src = np.random.RandomState(1).randint(0, 4, (5, 3))
+    index = np.random.RandomState(2).randint(0, 3, (5, 3))  # row 3 is never targeted
+    check(lambda lib: lib.tensor(x).to(getattr(lib, dtype)).scatter_reduce(
+        0, lib.tensor(index), lib.tensor(src).to(getattr(lib, dtype)), reduce, include_self=include_self))
