@@ -172,3 +172,19 @@ def test_scatter_reduce_of_bool_and_small_integers(reduce, dtype, include_self):
     index = np.random.RandomState(2).randint(0, 3, (5, 3))  # row 3 is never targeted
     check(lambda lib: lib.tensor(x).to(getattr(lib, dtype)).scatter_reduce(
         0, lib.tensor(index), lib.tensor(src).to(getattr(lib, dtype)), reduce, include_self=include_self))
+
+
+@pytest.mark.parametrize("op", ["trapezoid", "trapz", "cumulative_trapezoid"])
+@pytest.mark.parametrize("ydtype, xdtype", [("uint8", None), ("int8", None), ("bool", None), ("uint8", "uint8"),
+                                            ("int8", "uint8"), ("float32", "uint8"), ("uint8", "float32"),
+                                            ("float16", "float32"), ("float64", None)])
+@pytest.mark.parametrize("dx", [None, 2.5])
+def test_trapezoid_integer_arithmetic_wraps_as_in_torch(op, ydtype, xdtype, dx):
+    y = np.array([[200, 100, 250, 7], [3, 255, 128, 9]])
+    x = np.array([0, 3, 1, 200])
+    def case(lib):
+        yt = lib.tensor(y).to(getattr(lib, ydtype))
+        if xdtype is None:
+            return getattr(lib, op)(yt) if dx is None else getattr(lib, op)(yt, dx=dx)
+        return getattr(lib, op)(yt, lib.tensor(x).to(getattr(lib, xdtype)))
+    check(case, rtol=1e-3 if ydtype == "float16" else 1e-5)
