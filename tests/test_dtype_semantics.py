@@ -188,3 +188,13 @@ def test_trapezoid_integer_arithmetic_wraps_as_in_torch(op, ydtype, xdtype, dx):
             return getattr(lib, op)(yt) if dx is None else getattr(lib, op)(yt, dx=dx)
         return getattr(lib, op)(yt, lib.tensor(x).to(getattr(lib, xdtype)))
     check(case, rtol=1e-3 if ydtype == "float16" else 1e-5)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("size", [(7, 9), (3, 4)])
+def test_uint8_interpolate_rounds_each_pass(mode, align_corners, size):
+    x = np.random.RandomState(0).randint(0, 256, (2, 3, 5, 6))
+    # PyTorch's uint8 kernel uses fixed-point weights, so a value can differ by one
+    check(lambda lib: lib.nn.functional.interpolate(lib.tensor(x).to(lib.uint8), size=size, mode=mode,
+                                                    align_corners=align_corners), rtol=0, atol=1)

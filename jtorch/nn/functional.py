@@ -1591,7 +1591,8 @@ def _resample_taps(size: int, out: int, scale: float | None, mode: str, align_co
 def _resample(x, *, taps):
     """Separable resampling of the trailing len(taps) dims: out[o] = sum_k w[o, k] x[idx[o, k]]."""
     n = len(taps)
-    for i, (idx, w) in enumerate(taps):
+    passes = list(enumerate(taps))
+    for i, (idx, w) in passes if jnp.issubdtype(x.dtype, jnp.inexact) else passes[::-1]:  # uint8: last dim first
         axis = x.ndim - n + i
         idx = idx.array
         if w is None:
@@ -1599,8 +1600,15 @@ def _resample(x, *, taps):
             continue
         shape = [1] * x.ndim
         shape[axis] = idx.shape[0]
+        dtype = x.dtype
+        if not jnp.issubdtype(dtype, jnp.inexact):
+            # uint8: each pass in float32, rounded and clamped to uint8, as PyTorch's separable uint8 kernel does
+            # (which uses fixed-point weights: its results can differ from these by one)
+            x = x.astype(jnp.float32)
         w = jnp.asarray(w.array, x.dtype)
         x = sum(jnp.take(x, idx[:, k], axis=axis) * w[:, k].reshape(shape) for k in range(idx.shape[1]))
+        if x.dtype != dtype:
+            x = jnp.clip(jnp.floor(x + 0.5), jnp.iinfo(dtype).min, jnp.iinfo(dtype).max).astype(dtype)
     return x
 
 
