@@ -198,3 +198,26 @@ def test_uint8_interpolate_rounds_each_pass(mode, align_corners, size):
     # PyTorch's uint8 kernel uses fixed-point weights, so a value can differ by one
     check(lambda lib: lib.nn.functional.interpolate(lib.tensor(x).to(lib.uint8), size=size, mode=mode,
                                                     align_corners=align_corners), rtol=0, atol=1)
+
+
+def _complex_grad(lib, fn, z, g):
+    x = lib.tensor(z, requires_grad=True)
+    return lib.autograd.grad(fn(lib, x), x, lib.tensor(g))[0]
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("fn", [lambda lib, a, upper: lib.linalg.cholesky(a, upper=upper),
+                                lambda lib, a, upper: lib.linalg.cholesky_ex(a, upper=upper)[0],
+                                lambda lib, a, upper: lib.cholesky(a, upper)])
+def test_complex_cholesky_gradient_is_torchs(fn, upper):
+    r = np.random.RandomState(0)
+    m = r.randn(2, 3, 3) + 1j * r.randn(2, 3, 3)
+    a = (m @ m.conj().transpose(0, 2, 1) + 3 * np.eye(3)).astype(np.complex64)
+    g = (r.randn(2, 3, 3) + 1j * r.randn(2, 3, 3)).astype(np.complex64)
+    assert_same(lambda lib: _complex_grad(lib, lambda lib, x: fn(lib, x, upper), a, g), rtol=1e-4, atol=1e-5)
+
+
+def test_complex_sgn_gradient_is_torchs():
+    z = np.array([1 + 2j, -0.5 + 0.1j, 0j, 3 - 1j], dtype=np.complex64)
+    g = np.array([0.3 - 1j, 1 + 1j, 2, -1j], dtype=np.complex64)
+    assert_same(lambda lib: _complex_grad(lib, lambda lib, x: lib.sgn(x), z, g))

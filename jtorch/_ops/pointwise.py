@@ -366,8 +366,16 @@ def _sign(x):
     return x if x.dtype == jnp.bool_ else jnp.sign(x)  # the sign of a bool is itself
 
 
+def _sgn(x):
+    """``x / |x|`` (0 at 0) for complex ``x``, written out so that its gradient is PyTorch's; else the sign."""
+    if not jnp.issubdtype(x.dtype, jnp.complexfloating):
+        return _sign(x)
+    size = jnp.abs(x)
+    return jnp.where(size == 0, 0, x / jnp.where(size == 0, 1, size))
+
+
 _unary_op("sign", _sign, saves=False)
-_unary_op("sgn", _sign, saves=False)
+_unary_op("sgn", _sgn, saves=False)
 _unary_op("floor", jnp.floor, saves=False)
 _unary_op("ceil", jnp.ceil, saves=False)
 _unary_op("trunc", jnp.trunc, aliases=("fix",), saves=False)
