@@ -221,3 +221,14 @@ def test_complex_sgn_gradient_is_torchs():
     z = np.array([1 + 2j, -0.5 + 0.1j, 0j, 3 - 1j], dtype=np.complex64)
     g = np.array([0.3 - 1j, 1 + 1j, 2, -1j], dtype=np.complex64)
     assert_same(lambda lib: _complex_grad(lib, lambda lib, x: lib.sgn(x), z, g))
+
+
+@pytest.mark.parametrize("norm", [
+    lambda lib, x: lib.nn.functional.batch_norm(x, None, None, training=True),
+    lambda lib, x: lib.nn.functional.batch_norm(x, lib.zeros(5, dtype=x.dtype) + 1, lib.ones(5, dtype=x.dtype) * 40),
+    lambda lib, x: lib.nn.functional.group_norm(x, 5, lib.ones(5, dtype=x.dtype) * 3, lib.ones(5, dtype=x.dtype)),
+    lambda lib, x: lib.nn.functional.instance_norm(x)])
+def test_float16_normalisation_computes_in_float32(norm):
+    x = np.random.RandomState(0).randn(4, 5, 6).astype(np.float32) * 30 + 7
+    # PyTorch rounds some intermediate steps to float16, so results can be one float16 step apart
+    assert_same(lambda lib: norm(lib, lib.tensor(x).half()).float(), rtol=2e-3, atol=2e-3)

@@ -696,15 +696,22 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
 
 
 # ====================================================================== normalisation
+def _widen(*arrays):
+    """float16/bfloat16 arrays as float32 (PyTorch's CPU normalisations compute in float32 and round once)."""
+    return tuple(None if a is None else a.astype(jnp.promote_types(a.dtype, jnp.float32)) for a in arrays)
+
+
 def _batch_norm_train(x, w, b, *, eps):
+    dtype = x.dtype
+    x, w, b = _widen(x, w, b)
     axes = (0,) + tuple(range(2, x.ndim))
     mean = x.mean(axes)
     var = x.var(axes)
     shape = (1, -1) + (1,) * (x.ndim - 2)
     y = (x - mean.reshape(shape)) * lax.rsqrt(var.reshape(shape) + eps)
-    y = _affine(y, w, b, shape)
+    y = _affine(y, w, b, shape).astype(dtype)
     n = x.size // x.shape[1]
-    return y, lax.stop_gradient(mean), lax.stop_gradient(var * n / max(n - 1, 1))
+    return y, lax.stop_gradient(mean.astype(dtype)), lax.stop_gradient((var * n / max(n - 1, 1)).astype(dtype))
 
 
 def _affine(y, w, b, shape):
@@ -716,9 +723,11 @@ def _affine(y, w, b, shape):
 
 
 def _batch_norm_eval(x, mean, var, w, b, *, eps):
+    dtype = x.dtype
+    x, mean, var, w, b = _widen(x, mean, var, w, b)
     shape = (1, -1) + (1,) * (x.ndim - 2)
     y = (x - mean.reshape(shape)) * lax.rsqrt(var.reshape(shape) + eps)
-    return _affine(y, w, b, shape)
+    return _affine(y, w, b, shape).astype(dtype)
 
 
 def _update_running(running: Tensor | None, batch: Tensor, momentum: float) -> None:
@@ -752,14 +761,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 
 def _instance_norm(x, w, b, *, eps):
+    dtype = x.dtype
+    x, w, b = _widen(x, w, b)
     axes = tuple(range(2, x.ndim))
     mean = x.mean(axes, keepdims=True)
     var = x.var(axes, keepdims=True)
     y = (x - mean) * lax.rsqrt(var + eps)
     n = int(np.prod([x.shape[a] for a in axes]))
     shape = (1, -1) + (1,) * (x.ndim - 2)
-    return (_affine(y, w, b, shape), lax.stop_gradient(mean.mean(0).reshape(-1)),
-            lax.stop_gradient((var * n / max(n - 1, 1)).mean(0).reshape(-1)))
+    return (_affine(y, w, b, shape).astype(dtype), lax.stop_gradient(mean.mean(0).reshape(-1).astype(dtype)),
+            lax.stop_gradient((var * n / max(n - 1, 1)).mean(0).reshape(-1).astype(dtype)))
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
@@ -805,12 +816,14 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
 
 
 def _group_norm(x, w, b, *, groups, eps):
+    dtype = x.dtype
+    x, w, b = _widen(x, w, b)
     n, c = x.shape[:2]
     g = x.reshape((n, groups, x.size // max(n * groups, 1)))
     mean = g.mean(-1, keepdims=True)
     var = g.var(-1, keepdims=True)
     y = ((g - mean) * lax.rsqrt(var + eps)).reshape(x.shape)
-    return _affine(y, w, b, (1, -1) + (1,) * (x.ndim - 2))
+    return _affine(y, w, b, (1, -1) + (1,) * (x.ndim - 2)).astype(dtype)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
