@@ -232,3 +232,15 @@ def test_float16_normalisation_computes_in_float32(norm):
     x = np.random.RandomState(0).randn(4, 5, 6).astype(np.float32) * 30 + 7
     # PyTorch rounds some intermediate steps to float16, so results can be one float16 step apart
     assert_same(lambda lib: norm(lib, lib.tensor(x).half()).float(), rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_huber_loss_of_reduced_precision(dtype, reduction):
+    r = np.random.RandomState(0)
+    x, y = r.randn(200) * 5, r.randn(200) * 5
+    def case(lib):
+        d = getattr(lib, dtype)
+        return lib.nn.functional.huber_loss(lib.tensor(x).to(d), lib.tensor(y).to(d), reduction=reduction,
+                                            delta=1.5).float()
+    assert_same(case, rtol=0 if reduction == "none" else 1e-3, atol=0)

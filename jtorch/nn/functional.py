@@ -1007,8 +1007,11 @@ def _smooth_l1(x, y, *, beta=1.0):
 
 
 def _huber(x, y, *, delta=1.0):
+    dtype = jnp.result_type(x, y)
+    if dtype == jnp.float16:  # PyTorch's CPU kernel computes float16 in float32, but bfloat16 step by step
+        x, y = _widen(x, y)
     d = jnp.abs(x - y)
-    return jnp.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    return jnp.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)).astype(dtype)
 
 
 def _soft_margin(x, y):
