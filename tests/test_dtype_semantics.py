@@ -244,3 +244,17 @@ def test_huber_loss_of_reduced_precision(dtype, reduction):
         return lib.nn.functional.huber_loss(lib.tensor(x).to(d), lib.tensor(y).to(d), reduction=reduction,
                                             delta=1.5).float()
     assert_same(case, rtol=0 if reduction == "none" else 1e-3, atol=0)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_float16_native_norms_compute_in_float32(training):
+    x = np.random.RandomState(0).randn(4, 5, 6).astype(np.float32) * 30 + 7
+
+    def case(lib):
+        h = lib.tensor(x).half()
+        w, b = lib.ones(5, dtype=lib.half) * 2, lib.ones(5, dtype=lib.half)
+        rm, rv = lib.zeros(5, dtype=lib.half), lib.ones(5, dtype=lib.half)
+        batch = lib.native_batch_norm(h, w, b, rm, rv, training, 0.1, 1e-5)
+        group = lib.native_group_norm(h, w, b, 4, 5, 6, 5, 1e-5)
+        return [t.dtype for t in (*batch, *group)], [t.float() for t in (*batch, *group, rm, rv)]
+    assert_same(case, rtol=2e-3, atol=4e-3)  # one float16 step at most
