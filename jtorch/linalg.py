@@ -175,8 +175,32 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out=None) -> Tensor:
 # ---------------------------------------------------------------- Cholesky
 
 
-def _cholesky(a, *, upper):
+@jax.custom_vjp
+def _complex_cholesky(a):
+    return jnp.linalg.cholesky(a)
+
+
+def _complex_cholesky_fwd(a):
     lower = jnp.linalg.cholesky(a)
+    return lower, lower
+
+
+def _complex_cholesky_bwd(lower, ct):
+    # PyTorch's formula, L^-H (P + strict_lower(P)^H) / 2 L^-1 with P = tril(L^H gL): its gradient keeps an
+    # imaginary diagonal part that JAX's (Hermitian) one drops. Cotangents arrive conjugated (see _dispatch).
+    grad_l = jnp.conj(ct)
+    p = jnp.tril(jnp.conj(jnp.swapaxes(lower, -1, -2)) @ grad_l)
+    p = 0.5 * (p + jnp.conj(jnp.swapaxes(jnp.tril(p, -1), -1, -2)))
+    p = jax.lax.linalg.triangular_solve(lower, p, left_side=True, lower=True, transpose_a=True, conjugate_a=True)
+    p = jax.lax.linalg.triangular_solve(lower, p, left_side=False, lower=True)
+    return (jnp.conj(p),)
+
+
+_complex_cholesky.defvjp(_complex_cholesky_fwd, _complex_cholesky_bwd)
+
+
+def _cholesky(a, *, upper):
+    lower = _complex_cholesky(a) if jnp.iscomplexobj(a) else jnp.linalg.cholesky(a)
     return jnp.conj(jnp.swapaxes(lower, -1, -2)) if upper else lower
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import partial
+import math
 
 import jax
 import jax.numpy as jnp
@@ -43,6 +44,14 @@ def _spherical_j0(x):
     return jnp.where(x == 0, 1, jnp.sin(safe) / safe).astype(x.dtype)
 
 
+def _ndtr(x):
+    """PyTorch's ``(1 + erf(x / sqrt(2))) / 2``, each step rounded to ``x``'s dtype (float16/bfloat16 are
+    computed in float32)."""
+    wide = jnp.promote_types(x.dtype, jnp.float32)
+    scaled = (x.astype(wide) * math.sqrt(0.5)).astype(x.dtype)
+    return ((1 + jss.erf(scaled.astype(wide)).astype(x.dtype)) * 0.5).astype(x.dtype)
+
+
 def _entr(x):
     safe = jnp.where(x > 0, x, 1)
     return jnp.where(x > 0, -safe * jnp.log(safe), jnp.where(x == 0, 0, -jnp.inf)).astype(x.dtype)
@@ -50,7 +59,7 @@ def _entr(x):
 
 for _name, _fn, _doc in (
         ("erfcx", jss.erfcx, "Scaled complementary error function ``exp(x**2) * erfc(x)``."),
-        ("ndtr", jss.ndtr, "Standard normal CDF."),
+        ("ndtr", _ndtr, "Standard normal CDF."),
         ("ndtri", jss.ndtri, "Inverse of the standard normal CDF."),
         ("log_ndtr", jss.log_ndtr, "Log of the standard normal CDF."),
         ("i0e", jss.i0e, "Exponentially scaled modified Bessel function of order 0."),

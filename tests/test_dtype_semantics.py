@@ -116,3 +116,145 @@ def test_view_as_complex_of_float16_says_what_is_missing():
     import jtorch
     with pytest.raises(NotImplementedError, match="complex32"):
         jtorch.view_as_complex(jtorch.zeros(3, 2, dtype=jtorch.float16))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_rms_norm_of_reduced_precision_squares_in_float32(dtype):
+    x = np.random.RandomState(0).randn(4, 5, 6).astype(np.float32) * 100  # x * x overflows float16
+    w = np.random.RandomState(1).randn(6).astype(np.float32)
+    tol = 1e-2 if dtype == "bfloat16" else 2e-3  # one rounding step apart at most
+    assert_same(lambda lib: lib.nn.functional.rms_norm(lib.tensor(x).to(getattr(lib, dtype)), (6,),
+                                                       lib.tensor(w).to(getattr(lib, dtype))).float(),
+                rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_special_ndtr_of_reduced_precision(dtype):
+    assert_same(lambda lib: lib.special.ndtr(lib.linspace(-4, 4, 33, dtype=getattr(lib, dtype))), rtol=0, atol=1e-3)
+
+
+@pytest.mark.parametrize("op", [lambda lib, a, b: a // b, lambda lib, a, b: a % b, lambda lib, a, b: lib.fmod(a, b),
+                                lambda lib, a, b: lib.remainder(a, b),
+                                lambda lib, a, b: lib.div(a, b, rounding_mode="trunc"),
+                                lambda lib, a, b: lib.div(a, b, rounding_mode="floor")])
+@pytest.mark.parametrize("divisor", [[1, 0], 0, [2, 3]])
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "float32"])
+def test_integer_division_by_zero_raises(op, divisor, dtype):
+    def case(lib):
+        a = lib.tensor([7, 9], dtype=getattr(lib, dtype))
+        return op(lib, a, lib.tensor(divisor, dtype=getattr(lib, dtype)) if isinstance(divisor, list) else divisor)
+    check(case)
+
+
+@pytest.mark.parametrize("op", ["lt", "le", "gt", "ge", "eq", "ne"])
+@pytest.mark.parametrize("other", [1, 1 + 1j, "real"])
+def test_order_comparisons_of_complex_raise(op, other):
+    def case(lib):
+        a = lib.tensor([1 + 1j, 2 - 1j])
+        return getattr(lib, op)(a, lib.tensor([1.0, 2.0]) if other == "real" else other), \
+            getattr(lib, op)(lib.tensor([1.0, 2.0]), a)
+    check(case)
+
+
+@pytest.mark.parametrize("op", ["argmax", "argmin"])
+@pytest.mark.parametrize("dtype", ["bool", "complex64"])
+@pytest.mark.parametrize("dim", [None, 0])
+def test_argmax_argmin_refuse_bool_and_complex(op, dtype, dim):
+    check(lambda lib: getattr(lib, op)(lib.tensor([1, 0, 1]).to(getattr(lib, dtype)), dim))
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "amax", "amin"])
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_of_bool_and_small_integers(reduce, dtype, include_self):
+    x = np.random.RandomState(0).randint(0, 4, (4, 3))
+    src = np.random.RandomState(1).randint(0, 4, (5, 3))
+    index = np.random.RandomState(2).randint(0, 3, (5, 3))  # row 3 is never targeted
+    check(lambda lib: lib.tensor(x).to(getattr(lib, dtype)).scatter_reduce(
+        0, lib.tensor(index), lib.tensor(src).to(getattr(lib, dtype)), reduce, include_self=include_self))
+
+
+@pytest.mark.parametrize("op", ["trapezoid", "trapz", "cumulative_trapezoid"])
+@pytest.mark.parametrize("ydtype, xdtype", [("uint8", None), ("int8", None), ("bool", None), ("uint8", "uint8"),
+                                            ("int8", "uint8"), ("float32", "uint8"), ("uint8", "float32"),
+                                            ("float16", "float32"), ("float64", None)])
+@pytest.mark.parametrize("dx", [None, 2.5])
+def test_trapezoid_integer_arithmetic_wraps_as_in_torch(op, ydtype, xdtype, dx):
+    y = np.array([[200, 100, 250, 7], [3, 255, 128, 9]])
+    x = np.array([0, 3, 1, 200])
+    def case(lib):
+        yt = lib.tensor(y).to(getattr(lib, ydtype))
+        if xdtype is None:
+            return getattr(lib, op)(yt) if dx is None else getattr(lib, op)(yt, dx=dx)
+        return getattr(lib, op)(yt, lib.tensor(x).to(getattr(lib, xdtype)))
+    check(case, rtol=1e-3 if ydtype == "float16" else 1e-5)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("size", [(7, 9), (3, 4)])
+def test_uint8_interpolate_rounds_each_pass(mode, align_corners, size):
+    x = np.random.RandomState(0).randint(0, 256, (2, 3, 5, 6))
+    # PyTorch's uint8 kernel uses fixed-point weights, so a value can differ by one
+    check(lambda lib: lib.nn.functional.interpolate(lib.tensor(x).to(lib.uint8), size=size, mode=mode,
+                                                    align_corners=align_corners), rtol=0, atol=1)
+
+
+def _complex_grad(lib, fn, z, g):
+    x = lib.tensor(z, requires_grad=True)
+    return lib.autograd.grad(fn(lib, x), x, lib.tensor(g))[0]
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("fn", [lambda lib, a, upper: lib.linalg.cholesky(a, upper=upper),
+                                lambda lib, a, upper: lib.linalg.cholesky_ex(a, upper=upper)[0],
+                                lambda lib, a, upper: lib.cholesky(a, upper)])
+def test_complex_cholesky_gradient_is_torchs(fn, upper):
+    r = np.random.RandomState(0)
+    m = r.randn(2, 3, 3) + 1j * r.randn(2, 3, 3)
+    a = (m @ m.conj().transpose(0, 2, 1) + 3 * np.eye(3)).astype(np.complex64)
+    g = (r.randn(2, 3, 3) + 1j * r.randn(2, 3, 3)).astype(np.complex64)
+    assert_same(lambda lib: _complex_grad(lib, lambda lib, x: fn(lib, x, upper), a, g), rtol=1e-4, atol=1e-5)
+
+
+def test_complex_sgn_gradient_is_torchs():
+    z = np.array([1 + 2j, -0.5 + 0.1j, 0j, 3 - 1j], dtype=np.complex64)
+    g = np.array([0.3 - 1j, 1 + 1j, 2, -1j], dtype=np.complex64)
+    assert_same(lambda lib: _complex_grad(lib, lambda lib, x: lib.sgn(x), z, g))
+
+
+@pytest.mark.parametrize("norm", [
+    lambda lib, x: lib.nn.functional.batch_norm(x, None, None, training=True),
+    lambda lib, x: lib.nn.functional.batch_norm(x, lib.zeros(5, dtype=x.dtype) + 1, lib.ones(5, dtype=x.dtype) * 40),
+    lambda lib, x: lib.nn.functional.group_norm(x, 5, lib.ones(5, dtype=x.dtype) * 3, lib.ones(5, dtype=x.dtype)),
+    lambda lib, x: lib.nn.functional.instance_norm(x)])
+def test_float16_normalisation_computes_in_float32(norm):
+    x = np.random.RandomState(0).randn(4, 5, 6).astype(np.float32) * 30 + 7
+    # PyTorch rounds some intermediate steps to float16, so results can be one float16 step apart
+    assert_same(lambda lib: norm(lib, lib.tensor(x).half()).float(), rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_huber_loss_of_reduced_precision(dtype, reduction):
+    r = np.random.RandomState(0)
+    x, y = r.randn(200) * 5, r.randn(200) * 5
+    def case(lib):
+        d = getattr(lib, dtype)
+        return lib.nn.functional.huber_loss(lib.tensor(x).to(d), lib.tensor(y).to(d), reduction=reduction,
+                                            delta=1.5).float()
+    assert_same(case, rtol=0 if reduction == "none" else 1e-3, atol=0)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_float16_native_norms_compute_in_float32(training):
+    x = np.random.RandomState(0).randn(4, 5, 6).astype(np.float32) * 30 + 7
+
+    def case(lib):
+        h = lib.tensor(x).half()
+        w, b = lib.ones(5, dtype=lib.half) * 2, lib.ones(5, dtype=lib.half)
+        rm, rv = lib.zeros(5, dtype=lib.half), lib.ones(5, dtype=lib.half)
+        batch = lib.native_batch_norm(h, w, b, rm, rv, training, 0.1, 1e-5)
+        group = lib.native_group_norm(h, w, b, 4, 5, 6, 5, 1e-5)
+        return [t.dtype for t in (*batch, *group)], [t.float() for t in (*batch, *group, rm, rv)]
+    assert_same(case, rtol=2e-3, atol=4e-3)  # one float16 step at most

@@ -143,31 +143,42 @@ def _expand_along(t, input: Tensor, dim: int) -> Tensor:
     return t
 
 
-def _trapezoid(y, x, *, dx, dim, cumulative):
+def _trapezoid(y, x, *, dx, dim, cumulative, dtype, product):
+    """PyTorch's formulas, including their integer arithmetic: neighbour sums in ``y``'s dtype and spacings in
+    ``x``'s dtype wrap, products are in ``product`` (the promoted dtype), integer totals in int64."""
     n = y.shape[dim]
-    lo = jax.lax.slice_in_dim(y, 0, n - 1, axis=dim)
-    hi = jax.lax.slice_in_dim(y, 1, n, axis=dim)
+    pair = jax.lax.slice_in_dim(y, 0, n - 1, axis=dim) + jax.lax.slice_in_dim(y, 1, n, axis=dim)
     if x is None:
-        pieces = (lo + hi) * (dx / 2)
+        if cumulative:
+            return jnp.cumsum(pair.astype(dtype) * (dx / 2), axis=dim)
+        ends = jax.lax.index_in_dim(y, 0, dim, keepdims=False) + jax.lax.index_in_dim(y, n - 1, dim, keepdims=False)
+        total = jnp.sum(y, axis=dim, dtype=_total_dtype(y.dtype))
+        return (total.astype(dtype) - ends.astype(dtype) * 0.5) * dx
+    x = jnp.asarray(x)
+    if x.ndim == 1:
+        spacing = (x[1:] - x[:-1]).reshape((-1,) + (1,) * (y.ndim - dim - 1))
     else:
-        x = jnp.asarray(x)
-        if x.ndim == 1:
-            x = x.reshape((-1,) + (1,) * (y.ndim - dim - 1))
-        else:
-            x = jnp.broadcast_to(x, y.shape) if x.ndim != y.ndim else x
+        x = jnp.broadcast_to(x, y.shape) if x.ndim != y.ndim else x
         spacing = jax.lax.slice_in_dim(x, 1, x.shape[dim], axis=dim) - jax.lax.slice_in_dim(x, 0, x.shape[dim] - 1,
                                                                                              axis=dim)
-        pieces = (lo + hi) * spacing / 2
-    return jnp.cumsum(pieces, axis=dim) if cumulative else jnp.sum(pieces, axis=dim)
+    pieces = spacing.astype(product) * pair.astype(product)
+    total = (jnp.cumsum if cumulative else jnp.sum)(pieces, axis=dim, dtype=_total_dtype(product))
+    return total.astype(dtype) / 2
+
+
+def _total_dtype(dtype):
+    """The dtype PyTorch sums ``dtype`` in: int64 for integers and bool."""
+    return dtype if jnp.issubdtype(dtype, jnp.inexact) else jnp.int64
 
 
 def _integrate(y, x, dx, dim, cumulative: bool):
+    if y.dtype is dt.bool:
+        raise RuntimeError(f"{'cumulative_trapezoid' if cumulative else 'trapezoid'}: received a bool input for `y`, "
+                           "but bool is not supported")
     d = wrap_dim(dim, y.ndim)
-    out_dtype = result_dtype(*(t for t in (y, x) if isinstance(t, Tensor)))
-    out_dtype = out_dtype if out_dtype.is_floating_point or out_dtype.is_complex else dt.get_default_dtype()
-    y = y.to(out_dtype) if y.dtype is not out_dtype else y
+    product = result_dtype(*(t for t in (y, x) if isinstance(t, Tensor)))
+    out_dtype = product if product.is_floating_point or product.is_complex else dt.get_default_dtype()
     if isinstance(x, Tensor):
-        x = x.to(out_dtype) if x.dtype is not out_dtype else x
         spacing = None
     else:
         spacing = float(1.0 if dx is None and x is None else (x if dx is None else dx))
@@ -177,7 +188,8 @@ def _integrate(y, x, dx, dim, cumulative: bool):
             from .creation import zeros
             shape = tuple(s for i, s in enumerate(y.shape) if i != d)
             return zeros(shape, dtype=out_dtype)
-    return apply(_trapezoid, y, x, static=(("dx", spacing), ("dim", d), ("cumulative", cumulative)))
+    return apply(_trapezoid, y, x, static=(("dx", spacing), ("dim", d), ("cumulative", cumulative),
+                                           ("dtype", np_dtype(out_dtype)), ("product", np_dtype(product))))
 
 
 @register(method=False)

@@ -262,12 +262,15 @@ _scatter_prod.defvjp(_scatter_prod_fwd, _scatter_prod_bwd)
 
 
 def _scatter_core(a, index, src, dim, reduce, include_self):
+    if a.dtype == jnp.bool_ and reduce in ("prod", "amax", "amin"):  # as 0/1: and, or, and
+        return _scatter_core(a.astype(jnp.uint8), index, jnp.asarray(src).astype(jnp.uint8), dim, reduce,
+                             include_self).astype(jnp.bool_)
     pos = _positions(index, dim)
     src = _fit_source(src, index).astype(a.dtype)
     if reduce == "set":
         return a.at[pos].set(src)
     if reduce in ("sum", "mean"):
-        base = a if include_self else a.at[pos].set(0)
+        base = a if include_self else a.at[pos].set(jnp.zeros((), a.dtype))
         total = _add_at(base, pos, src)
         if reduce == "sum":
             return total
@@ -280,8 +283,10 @@ def _scatter_core(a, index, src, dim, reduce, include_self):
         return _scatter_prod(base, src, *pos) if jnp.issubdtype(a.dtype, jnp.inexact) else \
             base.at[pos].multiply(src)
     # amax / amin: the gradient is shared evenly by every contribution equal to the result
-    big = jnp.inf if jnp.issubdtype(a.dtype, jnp.inexact) else jnp.iinfo(a.dtype).max
-    fill = -big if reduce == "amax" else big
+    if jnp.issubdtype(a.dtype, jnp.inexact):
+        fill = -jnp.inf if reduce == "amax" else jnp.inf
+    else:
+        fill = jnp.iinfo(a.dtype).min if reduce == "amax" else jnp.iinfo(a.dtype).max
     base = a if include_self else a.at[pos].set(fill)
     best = base.at[pos].max(src) if reduce == "amax" else base.at[pos].min(src)
     if not jnp.issubdtype(a.dtype, jnp.inexact):

@@ -6,6 +6,7 @@ import math
 
 import jax
 
+from .. import _dtype as dt
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._registry import register
@@ -21,6 +22,11 @@ def _normalized(input: Tensor, mean: Tensor, rstd: Tensor, weight, bias) -> Tens
 def _mean_rstd(x: Tensor, dims: tuple, eps: float) -> tuple:
     mean = x.mean(dims, keepdim=True)
     return mean, (x.var(dims, unbiased=False, keepdim=True) + eps).rsqrt()
+
+
+def _widened(t):
+    """float16/bfloat16 ``t`` as float32 (PyTorch's CPU normalisations compute in float32 and round once)."""
+    return t if t is None or t.dtype not in (dt.float16, dt.bfloat16) else t.float()
 
 
 def _statistic(stat):
@@ -55,14 +61,15 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps: float) -> tupl
 @register(method=False)
 def native_group_norm(input, weight, bias, N: int, C: int, HxW: int, group: int, eps: float) -> tuple:
     """``(output, mean, rstd)`` of group norm of ``input`` (N, C, *) in ``group`` groups; stats are (N, group)."""
-    grouped = input.reshape(N, group, -1)
+    dtype = input.dtype
+    grouped = _widened(input).reshape(N, group, -1)
     mean, rstd = _mean_rstd(grouped, (2,), eps)
     out = _normalized(grouped, mean, rstd, None, None).reshape(input.shape)
     channel = (1, C) + (1,) * (input.ndim - 2)
-    out = _normalized(out, 0, 1, None if weight is None else weight.reshape(channel),
-                      None if bias is None else bias.reshape(channel))
+    out = _normalized(out, 0, 1, None if weight is None else _widened(weight).reshape(channel),
+                      None if bias is None else _widened(bias).reshape(channel))
     # unlike the other two, PyTorch's group norm passes the statistics' gradients back
-    return out, mean.reshape(N, group), rstd.reshape(N, group)
+    return out.to(dtype), mean.reshape(N, group).to(dtype), rstd.reshape(N, group).to(dtype)
 
 
 @register(method=False)
@@ -71,8 +78,9 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training: 
     """``(output, save_mean, save_invstd)`` of batch norm over (N, C, *); training updates the running stats in
     place and returns the batch stats, evaluation uses the running stats and returns empty ones."""
     channel = (1, input.shape[1]) + (1,) * (input.ndim - 2)
-    w = None if weight is None else weight.reshape(channel)
-    b = None if bias is None else bias.reshape(channel)
+    w = None if weight is None else _widened(weight).reshape(channel)
+    b = None if bias is None else _widened(bias).reshape(channel)
+    dtype, input = input.dtype, _widened(input)
     if training:
         dims = (0,) + tuple(range(2, input.ndim))
         mean, invstd = _mean_rstd(input, dims, eps)
@@ -83,9 +91,11 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training: 
                 running_mean.mul_(1 - momentum).add_(mean.detach().reshape(-1) * momentum)
             if running_var is not None:
                 running_var.mul_(1 - momentum).add_(unbiased * momentum)
-        return (_normalized(input, mean, invstd, w, b), *_statistics(mean.reshape(-1), invstd.reshape(-1)))
-    out = _normalized(input, running_mean.reshape(channel), (running_var.reshape(channel) + eps).rsqrt(), w, b)
-    empty = input.new_empty((0,))
+        return (_normalized(input, mean, invstd, w, b).to(dtype),
+                *_statistics(mean.reshape(-1).to(dtype), invstd.reshape(-1).to(dtype)))
+    out = _normalized(input, _widened(running_mean).reshape(channel),
+                      (_widened(running_var).reshape(channel) + eps).rsqrt(), w, b).to(dtype)
+    empty = out.new_empty((0,))
     return out, empty, empty.clone()
 
 

@@ -14,13 +14,14 @@ from .. import _dtype as dt
 from .._tensor import Tensor, scalar_type_name
 from ._dispatch import apply
 from ._registry import register, register_method
-from ._util import check_broadcast, float_dtype, np_dtype, operand, result_dtype, write_out
+from ._util import check_broadcast, float_dtype, host_checkable, np_dtype, operand, result_dtype, write_out
 
 
 def _binary_op(name: str, jfn, *, aliases: tuple = (), inplace: bool = True, saves=True, int_to_float: bool = False,
-               doc: str = ""):
+               divides: bool = False, complex_ok: bool = True, doc: str = ""):
     """Register a binary pointwise op ``jfn``, computed in the operands' promoted dtype (a comparison returns
-    bool). ``saves``: as for ``apply``, or a function of ``(input, other)`` giving it."""
+    bool). ``saves``: as for ``apply``, or a function of ``(input, other)`` giving it; ``divides``: an integer
+    division, which refuses a zero divisor; without ``complex_ok`` complex operands raise."""
     def impl(a, b, *, dtype):
         return jfn(jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype))
     impl.__name__ = impl.__qualname__ = name
@@ -30,6 +31,10 @@ def _binary_op(name: str, jfn, *, aliases: tuple = (), inplace: bool = True, sav
         compute = result_dtype(input, other)
         if int_to_float:
             compute = float_dtype(compute)
+        if divides:
+            _check_integer_divisor(other, compute)
+        if not complex_ok and compute.is_complex:
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(compute)}'")
         result = apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(compute)),),
                        saves=saves(input, other) if callable(saves) else saves)
         return write_out(result, out)
@@ -124,6 +129,19 @@ def _saves_for_quotient(input, other) -> tuple:
 mul = _binary_op("mul", jnp.multiply, aliases=("multiply",), saves=_saves_for_product)
 
 
+def _check_integer_divisor(other, dtype: dt.dtype) -> None:
+    """PyTorch's CPU integer division raises on a zero divisor. Only values readable on the host are checked: inside
+    a traced (compiled) function a zero divisor gives XLA's result instead (no error)."""
+    if dtype.is_floating_point or dtype.is_complex:
+        return
+    if isinstance(other, Tensor):
+        if not host_checkable(other) or not bool((other._value == 0).any()):
+            return
+    elif other != 0:
+        return
+    raise RuntimeError("ZeroDivisionError")
+
+
 def _div_impl(a, b, *, dtype, mode):
     a, b = jnp.asarray(a).astype(dtype), jnp.asarray(b).astype(dtype)
     if mode is None:
@@ -143,6 +161,8 @@ def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
     d = result_dtype(input, other)
     if rounding_mode is None:
         d = float_dtype(d)
+    else:
+        _check_integer_divisor(other, d)
     result = apply(_div_impl, operand(input), operand(other), static=(("dtype", np_dtype(d)), ("mode", rounding_mode)),
                    name="DivBackward0", saves=_saves_for_quotient(input, other))
     return write_out(result, out)
@@ -154,9 +174,9 @@ def true_divide(input, other, *, out=None) -> Tensor:
     return div(input, other, out=out)
 
 
-floor_divide = _binary_op("floor_divide", jnp.floor_divide)
-remainder = _binary_op("remainder", jnp.remainder)
-fmod = _binary_op("fmod", jnp.fmod)
+floor_divide = _binary_op("floor_divide", jnp.floor_divide, divides=True)
+remainder = _binary_op("remainder", jnp.remainder, divides=True)
+fmod = _binary_op("fmod", jnp.fmod, divides=True)
 atan2 = _binary_op("atan2", jnp.arctan2, int_to_float=True, aliases=("arctan2",))
 hypot = _binary_op("hypot", jnp.hypot)
 maximum = _binary_op("maximum", jnp.maximum, inplace=False)
@@ -213,12 +233,14 @@ def float_power_(self, exponent) -> Tensor:
 
 
 # ------------------------------------------------------------------ comparison (bool results)
-def _comparison(name: str, jfn, aliases=()):
-    return _binary_op(name, jfn, aliases=aliases, saves=False, doc=f"Elementwise ``{name}`` comparison; a bool tensor.")
+def _comparison(name: str, jfn, aliases=(), ordered: bool = True):
+    """``ordered``: an order comparison, which complex numbers lack."""
+    return _binary_op(name, jfn, aliases=aliases, saves=False, complex_ok=not ordered,
+                      doc=f"Elementwise ``{name}`` comparison; a bool tensor.")
 
 
-eq = _comparison("eq", jnp.equal)
-ne = _comparison("ne", jnp.not_equal, aliases=("not_equal",))
+eq = _comparison("eq", jnp.equal, ordered=False)
+ne = _comparison("ne", jnp.not_equal, aliases=("not_equal",), ordered=False)
 lt = _comparison("lt", jnp.less, aliases=("less",))
 le = _comparison("le", jnp.less_equal, aliases=("less_equal",))
 gt = _comparison("gt", jnp.greater, aliases=("greater",))
@@ -344,8 +366,16 @@ def _sign(x):
     return x if x.dtype == jnp.bool_ else jnp.sign(x)  # the sign of a bool is itself
 
 
+def _sgn(x):
+    """``x / |x|`` (0 at 0) for complex ``x``, written out so that its gradient is PyTorch's; else the sign."""
+    if not jnp.issubdtype(x.dtype, jnp.complexfloating):
+        return _sign(x)
+    size = jnp.abs(x)
+    return jnp.where(size == 0, 0, x / jnp.where(size == 0, 1, size))
+
+
 _unary_op("sign", _sign, saves=False)
-_unary_op("sgn", _sign, saves=False)
+_unary_op("sgn", _sgn, saves=False)
 _unary_op("floor", jnp.floor, saves=False)
 _unary_op("ceil", jnp.ceil, saves=False)
 _unary_op("trunc", jnp.trunc, aliases=("fix",), saves=False)

@@ -180,6 +180,8 @@ def _arg_extreme(a, *, dim, keepdim, largest):
 
 def _argmax_argmin(name: str, largest: bool):
     def op(input, dim=None, keepdim: bool = False, *, out=None):
+        if input.dtype is dt.bool or input.dtype.is_complex:
+            raise RuntimeError(f"{name}(): does not support {'bool' if input.dtype is dt.bool else 'complex'} input")
         _check_nonempty(input, name, dim)
         d = None if dim is None else wrap_dim(dim, input.ndim)
         return write_out(apply(_arg_extreme, input, static=(("dim", d), ("keepdim", keepdim), ("largest", largest))),

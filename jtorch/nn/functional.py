@@ -696,15 +696,22 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
 
 
 # ====================================================================== normalisation
+def _widen(*arrays):
+    """float16/bfloat16 arrays as float32 (PyTorch's CPU normalisations compute in float32 and round once)."""
+    return tuple(None if a is None else a.astype(jnp.promote_types(a.dtype, jnp.float32)) for a in arrays)
+
+
 def _batch_norm_train(x, w, b, *, eps):
+    dtype = x.dtype
+    x, w, b = _widen(x, w, b)
     axes = (0,) + tuple(range(2, x.ndim))
     mean = x.mean(axes)
     var = x.var(axes)
     shape = (1, -1) + (1,) * (x.ndim - 2)
     y = (x - mean.reshape(shape)) * lax.rsqrt(var.reshape(shape) + eps)
-    y = _affine(y, w, b, shape)
+    y = _affine(y, w, b, shape).astype(dtype)
     n = x.size // x.shape[1]
-    return y, lax.stop_gradient(mean), lax.stop_gradient(var * n / max(n - 1, 1))
+    return y, lax.stop_gradient(mean.astype(dtype)), lax.stop_gradient((var * n / max(n - 1, 1)).astype(dtype))
 
 
 def _affine(y, w, b, shape):
@@ -716,9 +723,11 @@ def _affine(y, w, b, shape):
 
 
 def _batch_norm_eval(x, mean, var, w, b, *, eps):
+    dtype = x.dtype
+    x, mean, var, w, b = _widen(x, mean, var, w, b)
     shape = (1, -1) + (1,) * (x.ndim - 2)
     y = (x - mean.reshape(shape)) * lax.rsqrt(var.reshape(shape) + eps)
-    return _affine(y, w, b, shape)
+    return _affine(y, w, b, shape).astype(dtype)
 
 
 def _update_running(running: Tensor | None, batch: Tensor, momentum: float) -> None:
@@ -752,14 +761,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 
 def _instance_norm(x, w, b, *, eps):
+    dtype = x.dtype
+    x, w, b = _widen(x, w, b)
     axes = tuple(range(2, x.ndim))
     mean = x.mean(axes, keepdims=True)
     var = x.var(axes, keepdims=True)
     y = (x - mean) * lax.rsqrt(var + eps)
     n = int(np.prod([x.shape[a] for a in axes]))
     shape = (1, -1) + (1,) * (x.ndim - 2)
-    return (_affine(y, w, b, shape), lax.stop_gradient(mean.mean(0).reshape(-1)),
-            lax.stop_gradient((var * n / max(n - 1, 1)).mean(0).reshape(-1)))
+    return (_affine(y, w, b, shape).astype(dtype), lax.stop_gradient(mean.mean(0).reshape(-1).astype(dtype)),
+            lax.stop_gradient((var * n / max(n - 1, 1)).mean(0).reshape(-1).astype(dtype)))
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var: Tensor | None = None,
@@ -791,7 +802,10 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
 
 def _rms_norm(x, w, *, n, eps):
     axes = tuple(range(x.ndim - n, x.ndim))
-    y = x * lax.rsqrt(jnp.mean(x * x, axis=axes, keepdims=True) + (jnp.finfo(x.dtype).eps if eps is None else eps))
+    # float16/bfloat16 are normalised in float32 (their squares overflow) and rounded once, as PyTorch does
+    xf = x.astype(jnp.promote_types(x.dtype, jnp.float32))
+    rstd = lax.rsqrt(jnp.mean(xf * xf, axis=axes, keepdims=True) + (jnp.finfo(x.dtype).eps if eps is None else eps))
+    y = (xf * rstd).astype(x.dtype)
     return y if w is None else y * w
 
 
@@ -802,12 +816,14 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
 
 
 def _group_norm(x, w, b, *, groups, eps):
+    dtype = x.dtype
+    x, w, b = _widen(x, w, b)
     n, c = x.shape[:2]
     g = x.reshape((n, groups, x.size // max(n * groups, 1)))
     mean = g.mean(-1, keepdims=True)
     var = g.var(-1, keepdims=True)
     y = ((g - mean) * lax.rsqrt(var + eps)).reshape(x.shape)
-    return _affine(y, w, b, (1, -1) + (1,) * (x.ndim - 2))
+    return _affine(y, w, b, (1, -1) + (1,) * (x.ndim - 2)).astype(dtype)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
@@ -991,8 +1007,11 @@ def _smooth_l1(x, y, *, beta=1.0):
 
 
 def _huber(x, y, *, delta=1.0):
+    dtype = jnp.result_type(x, y)
+    if dtype == jnp.float16:  # PyTorch's CPU kernel computes float16 in float32, but bfloat16 step by step
+        x, y = _widen(x, y)
     d = jnp.abs(x - y)
-    return jnp.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    return jnp.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)).astype(dtype)
 
 
 def _soft_margin(x, y):
@@ -1588,7 +1607,8 @@ def _resample_taps(size: int, out: int, scale: float | None, mode: str, align_co
 def _resample(x, *, taps):
     """Separable resampling of the trailing len(taps) dims: out[o] = sum_k w[o, k] x[idx[o, k]]."""
     n = len(taps)
-    for i, (idx, w) in enumerate(taps):
+    passes = list(enumerate(taps))
+    for i, (idx, w) in passes if jnp.issubdtype(x.dtype, jnp.inexact) else passes[::-1]:  # uint8: last dim first
         axis = x.ndim - n + i
         idx = idx.array
         if w is None:
@@ -1596,8 +1616,15 @@ def _resample(x, *, taps):
             continue
         shape = [1] * x.ndim
         shape[axis] = idx.shape[0]
+        dtype = x.dtype
+        if not jnp.issubdtype(dtype, jnp.inexact):
+            # uint8: each pass in float32, rounded and clamped to uint8, as PyTorch's separable uint8 kernel does
+            # (which uses fixed-point weights: its results can differ from these by one)
+            x = x.astype(jnp.float32)
         w = jnp.asarray(w.array, x.dtype)
         x = sum(jnp.take(x, idx[:, k], axis=axis) * w[:, k].reshape(shape) for k in range(idx.shape[1]))
+        if x.dtype != dtype:
+            x = jnp.clip(jnp.floor(x + 0.5), jnp.iinfo(dtype).min, jnp.iinfo(dtype).max).astype(dtype)
     return x
 
 
