@@ -32,7 +32,7 @@ def _binary_op(name: str, jfn, *, aliases: tuple = (), inplace: bool = True, sav
         if int_to_float:
             compute = float_dtype(compute)
         if divides:
-            _check_integer_divisor(other, compute)
+            _check_integer_divisor(input, other, compute)
         if not complex_ok and compute.is_complex:
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{scalar_type_name(compute)}'")
         result = apply(impl, operand(input), operand(other), static=(("dtype", np_dtype(compute)),),
@@ -129,10 +129,13 @@ def _saves_for_quotient(input, other) -> tuple:
 mul = _binary_op("mul", jnp.multiply, aliases=("multiply",), saves=_saves_for_product)
 
 
-def _check_integer_divisor(other, dtype: dt.dtype) -> None:
-    """PyTorch's CPU integer division raises on a zero divisor. Only values readable on the host are checked: inside
-    a traced (compiled) function a zero divisor gives XLA's result instead (no error)."""
+def _check_integer_divisor(input, other, dtype: dt.dtype) -> None:
+    """PyTorch's CPU integer division raises on a zero divisor (its CUDA kernels do not, and here neither do other
+    devices: the check would wait for the device). Only values readable on the host are checked: inside a traced
+    (compiled) function a zero divisor gives XLA's result instead (no error)."""
     if dtype.is_floating_point or dtype.is_complex:
+        return
+    if any(isinstance(t, Tensor) and host_checkable(t) and t.device.type != "cpu" for t in (input, other)):
         return
     if isinstance(other, Tensor):
         if not host_checkable(other) or not bool((other._value == 0).any()):
@@ -162,7 +165,7 @@ def div(input, other, *, rounding_mode: str | None = None, out=None) -> Tensor:
     if rounding_mode is None:
         d = float_dtype(d)
     else:
-        _check_integer_divisor(other, d)
+        _check_integer_divisor(input, other, d)
     result = apply(_div_impl, operand(input), operand(other), static=(("dtype", np_dtype(d)), ("mode", rounding_mode)),
                    name="DivBackward0", saves=_saves_for_quotient(input, other))
     return write_out(result, out)
